@@ -1,0 +1,31 @@
+# Two commands a newcomer needs: `make run` (install, build the index if stale, serve on
+# http://127.0.0.1:8000) and `make test`. Both share `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install build run test clean
+
+install: $(STAMP)
+
+# torch first, pinned to the CPU build: an unpinned resolve would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+build: install
+	$(BIN)/assistant build
+
+run: build
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf index/*/ index/CURRENT .pytest_cache

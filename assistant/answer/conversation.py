@@ -1,0 +1,109 @@
+"""Turn a conversation into one standalone question: carry intent and entities into follow-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity, EntityRecognizer
+from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
+from assistant.embed.protocol import Embedder
+
+# How many earlier user turns a follow-up may inherit from.
+_LOOKBACK = 4
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What is being asked: the standalone query, its vector, entities and ranked intents."""
+
+    query: str
+    vector: npt.NDArray[np.float32]
+    entities: list[Entity]
+    intents: list[IntentScore]
+    carried: bool
+
+    @property
+    def top_intent(self) -> IntentScore:
+        """The best-scoring intent."""
+        return self.intents[0]
+
+
+def understand(
+    user_turns: list[str],
+    *,
+    recognizer: EntityRecognizer,
+    classifier: IntentClassifier,
+    embedder: Embedder,
+    intent_threshold: float,
+) -> Understanding:
+    """Understand the last user turn, using earlier turns when it is a follow-up.
+
+    A last turn with a clear intent stands alone (codes from earlier turns are appended when it
+    names none). A last turn without one ("What about Cigna?") inherits the intent of the latest
+    earlier turn that had one: that turn is rewritten with the new entities put in place of the
+    old ones of the same kind ("Does Aetna cover 64642?" -> "Does Cigna cover 64642?").
+    """
+    if not user_turns:
+        raise ValueError("user_turns must hold at least one message")
+    last = user_turns[-1]
+    current = _analyse(last, recognizer, classifier, embedder)
+    earlier = [t for t in user_turns[:-1] if t.strip()][-_LOOKBACK:]
+    if current.top_intent.score >= intent_threshold or not earlier:
+        carried_codes = _missing_codes(current.entities, earlier, recognizer)
+        if not carried_codes:
+            return current
+        query = f"{last} ({', '.join(carried_codes)})"
+        return _analyse(query, recognizer, classifier, embedder, carried=True)
+    for previous in reversed(earlier):
+        before = _analyse(previous, recognizer, classifier, embedder)
+        if before.top_intent.score >= intent_threshold:
+            query = _substitute(previous, before.entities, current.entities, last)
+            merged = _analyse(query, recognizer, classifier, embedder, carried=True)
+            intents = [before.top_intent, *[s for s in merged.intents if s.name != before.top_intent.name]]
+            return Understanding(merged.query, merged.vector, merged.entities, intents, carried=True)
+    return current
+
+
+def _analyse(
+    text: str, recognizer: EntityRecognizer, classifier: IntentClassifier, embedder: Embedder, carried: bool = False
+) -> Understanding:
+    entities = recognizer.find(text)
+    masked = mask_codes(text, entities)
+    vectors = embedder.embed([text, masked] if masked != text else [text])
+    intents = classifier.rank(masked, vectors[-1], entities)
+    return Understanding(text, vectors[0], entities, intents, carried)
+
+
+def _substitute(previous: str, old: list[Entity], new: list[Entity], follow_up: str) -> str:
+    """``previous`` with entities of each kind the follow-up names replaced by the new ones."""
+    if not new:
+        return f"{previous} {follow_up}"
+    new_by_kind: dict[str, list[Entity]] = {}
+    for entity in new:
+        new_by_kind.setdefault(entity.kind, []).append(entity)
+    text = previous
+    replaced: set[str] = set()
+    for entity in sorted(old, key=lambda e: -e.start):
+        replacements = new_by_kind.get(entity.kind)
+        if not replacements:
+            continue
+        surface = " and ".join(follow_up[e.start : e.end] for e in replacements)
+        text = text[: entity.start] + (surface if entity.kind not in replaced else "") + text[entity.end :]
+        replaced.add(entity.kind)
+    extra = [follow_up[e.start : e.end] for kind, group in new_by_kind.items() if kind not in replaced for e in group]
+    return " ".join([" ".join(text.split()), *extra])
+
+
+def _missing_codes(entities: list[Entity], earlier: list[str], recognizer: EntityRecognizer) -> list[str]:
+    """Subject codes named earlier in the conversation when the last turn names none."""
+    if any(e.kind in SUBJECT_CODE_KINDS for e in entities):
+        return []
+    codes: list[str] = []
+    for turn in earlier:
+        for entity in recognizer.find(turn):
+            if entity.kind in SUBJECT_CODE_KINDS and entity.label not in codes:
+                codes.append(entity.label)
+    return codes

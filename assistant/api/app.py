@@ -1,0 +1,91 @@
+"""Build the FastAPI application; the index and model are loaded once, at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.answer.compose import GroundedAnswerer
+from assistant.api.routes import router
+from assistant.config import Settings
+from assistant.errors import AssistantError, InputError, NotFoundError
+
+log = logging.getLogger("assistant.api")
+
+
+def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) -> FastAPI:
+    """The application for ``settings``; pass ``answerer`` to reuse one already loaded (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if answerer is None:
+            from assistant.pipeline import load_answerer, make_embedder
+
+            app.state.answerer = load_answerer(settings, make_embedder(settings))
+        else:
+            app.state.answerer = answerer
+        log.info("serving index %s", app.state.answerer.index.index_version)
+        yield
+
+    app = FastAPI(
+        title="Coverage and coding assistant",
+        version="0.1.0",
+        description=(
+            "Answers billing and coding questions from its sources, with citations a person can check: "
+            "every citation's `quote` equals `text[start:end]` of `GET /v1/documents/{doc_id}`. "
+            "When the sources do not answer, `abstained` is true. Not coding advice."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "invalid_request", _describe(exc))
+
+    @app.exception_handler(InputError)
+    async def invalid_input(request: Request, exc: InputError) -> JSONResponse:
+        return _error(422, "invalid_request", str(exc))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
+        log.error("request failed: %s", type(exc).__name__)
+        return _error(500, "internal_error", "The assistant could not answer this request; the error was logged.")
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def _describe(exc: RequestValidationError) -> str:
+    """One readable line per problem: where it is and what is wrong."""
+    parts = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        if error.get("type") == "json_invalid":
+            parts.append("the request body is not valid JSON")
+        elif error.get("type") == "extra_forbidden":
+            parts.append(f"unknown field {location!r}")
+        else:
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{location or 'body'}: {message}")
+    return "; ".join(parts)

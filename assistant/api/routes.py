@@ -1,0 +1,100 @@
+"""Thin routes: parse the request, call the answerer, return the response model."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Query
+
+from assistant.api.deps import AnswererDep, SettingsDep
+from assistant.api.schemas import (
+    MAX_MESSAGE_CHARS,
+    ChatRequest,
+    ChatResponse,
+    DocumentOut,
+    DocumentSummary,
+    ErrorResponse,
+    Health,
+    PassageOut,
+    SearchResponse,
+)
+from assistant.errors import InputError, NotFoundError
+
+log = logging.getLogger("assistant.api")
+
+ERRORS = {
+    404: {"model": ErrorResponse, "description": "Not found."},
+    422: {"model": ErrorResponse, "description": "The request is malformed or breaks a documented limit."},
+}
+
+router = APIRouter()
+
+
+@router.post("/v1/chat", response_model=ChatResponse, responses=ERRORS, tags=["chat"])
+def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> ChatResponse:
+    """Answer the last user message from the sources, with ``[n]`` markers and span citations.
+
+    When the sources do not support an answer, ``abstained`` is true, the answer says so, and the
+    closest passages are cited. Earlier messages give context for follow-ups.
+    """
+    started = time.perf_counter()
+    answer = answerer.answer(request.user_turns(), top_k=request.top_k)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if settings.log_questions:
+        log.info("chat question=%r", request.messages[-1].content)
+    log.info(
+        "chat turns=%d abstained=%s confidence=%.3f citations=%d ms=%.1f",
+        len(request.messages),
+        answer.abstained,
+        answer.confidence,
+        len(answer.citations),
+        elapsed_ms,
+    )
+    return ChatResponse.of(answer)
+
+
+@router.get("/v1/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
+def search(
+    answerer: AnswererDep,
+    q: str = Query(min_length=1, max_length=MAX_MESSAGE_CHARS, description="Free-text query."),
+    k: int = Query(5, ge=1, le=50, description="Number of passages."),
+) -> SearchResponse:
+    """Ranked passages (hybrid dense + BM25) for a query."""
+    if not q.strip():
+        raise InputError("q must not be blank")
+    hits = answerer.search(q, top_k=k)
+    return SearchResponse(
+        query=q, index_version=answerer.index.index_version, passages=[PassageOut.of(h) for h in hits]
+    )
+
+
+@router.get("/v1/documents", response_model=list[DocumentSummary], tags=["documents"])
+def list_documents(answerer: AnswererDep) -> list[DocumentSummary]:
+    """Every document in the index."""
+    return [
+        DocumentSummary(
+            doc_id=d.doc_id, title=d.title, publisher=d.publisher, source_url=d.source_url, codes=list(d.codes)
+        )
+        for d in answerer.index.documents.values()
+    ]
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentOut, responses=ERRORS, tags=["documents"])
+def get_document(doc_id: str, answerer: AnswererDep) -> DocumentOut:
+    """One document with the exact text that citation offsets index into."""
+    document = answerer.index.documents.get(doc_id)
+    if document is None:
+        raise NotFoundError(f"No document {doc_id!r}. GET /v1/documents lists the documents.")
+    return DocumentOut.of(document)
+
+
+@router.get("/healthz", response_model=Health, tags=["health"])
+def healthz(answerer: AnswererDep) -> Health:
+    """Liveness and what is loaded."""
+    return Health(
+        status="ok",
+        index_version=answerer.index.index_version,
+        documents=len(answerer.index.documents),
+        passages=len(answerer.index.passages),
+    )

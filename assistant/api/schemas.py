@@ -1,0 +1,187 @@
+"""Request and response bodies of the HTTP API (kept apart from internal models)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.models import Answer, Citation, Document, ScoredPassage
+
+MAX_MESSAGES = 40
+MAX_MESSAGE_CHARS = 4000
+
+
+class ChatMessage(BaseModel):
+    """One turn of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("content must not be blank")
+        return value
+
+
+class ChatRequest(BaseModel):
+    """A conversation whose last message, from the user, is to be answered."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"messages": [{"role": "user", "content": "Does Cigna cover CPT 64642?"}]}]
+        },
+    )
+
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=MAX_MESSAGES,
+        description=f"At most {MAX_MESSAGES} messages of at most {MAX_MESSAGE_CHARS} characters; the last from the user.",
+    )
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default from settings).")
+
+    @model_validator(mode="after")
+    def _last_from_user(self) -> ChatRequest:
+        if self.messages[-1].role != "user":
+            raise ValueError("the last message must have role 'user'")
+        return self
+
+    def user_turns(self) -> list[str]:
+        """The user messages, in order."""
+        return [m.content for m in self.messages if m.role == "user"]
+
+
+class CitationOut(BaseModel):
+    """A checkable citation: ``quote == GET /v1/documents/{doc_id} .text[start:end]``."""
+
+    marker: int
+    doc_id: str
+    title: str
+    section: str | None
+    start: int
+    end: int
+    quote: str
+    source_url: str | None
+    score: float
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        """Copy an internal citation."""
+        return cls(**citation.__dict__)
+
+
+class ChatResponse(BaseModel):
+    """The answer with its citations and the facts needed to audit it."""
+
+    answer: str
+    abstained: bool = Field(description="True when the sources do not support an answer.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Support score that drives abstention.")
+    query: str = Field(description="The standalone question actually searched.")
+    index_version: str
+    citations: list[CitationOut]
+
+    @classmethod
+    def of(cls, answer: Answer) -> ChatResponse:
+        """Copy an internal answer."""
+        return cls(
+            answer=answer.text,
+            abstained=answer.abstained,
+            confidence=answer.confidence,
+            query=answer.query,
+            index_version=answer.index_version,
+            citations=[CitationOut.of(c) for c in answer.citations],
+        )
+
+
+class PassageOut(BaseModel):
+    """A ranked passage from search."""
+
+    passage_id: str
+    kind: Literal["chunk", "fact"]
+    doc_id: str
+    section: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+
+    @classmethod
+    def of(cls, hit: ScoredPassage) -> PassageOut:
+        """Copy a scored passage."""
+        p = hit.passage
+        return cls(
+            passage_id=p.passage_id,
+            kind=p.kind,
+            doc_id=p.doc_id,
+            section=p.section,
+            start=p.start,
+            end=p.end,
+            text=p.text,
+            score=round(hit.score, 6),
+        )
+
+
+class SearchResponse(BaseModel):
+    """Passages for a query, best first."""
+
+    query: str
+    index_version: str
+    passages: list[PassageOut]
+
+
+class DocumentSummary(BaseModel):
+    """A corpus document without its text."""
+
+    doc_id: str
+    title: str
+    publisher: str
+    source_url: str | None
+    codes: list[str]
+
+
+class DocumentOut(BaseModel):
+    """A corpus document with the exact text citations index into."""
+
+    doc_id: str
+    title: str
+    source_url: str | None
+    codes: list[str]
+    text: str
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentOut:
+        """Copy a document."""
+        return cls(
+            doc_id=document.doc_id,
+            title=document.title,
+            source_url=document.source_url,
+            codes=list(document.codes),
+            text=document.text,
+        )
+
+
+class ErrorBody(BaseModel):
+    """What went wrong and what to do about it."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx response body."""
+
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    """Liveness plus what is loaded."""
+
+    status: Literal["ok"]
+    index_version: str
+    documents: int
+    passages: int

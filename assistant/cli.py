@@ -1,0 +1,142 @@
+"""Command line: ``assistant build | ask | search | serve`` (and ``eval``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+
+app = typer.Typer(
+    help="Grounded coverage and coding answers with citations, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        errors.print(f"[red]Invalid settings:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
+) -> None:
+    """Build the index from corpus/ (skipped when corpus and settings are unchanged)."""
+    from assistant.pipeline import build_index, index_state, make_embedder
+
+    settings = _settings()
+    if not force and index_state(settings) == "fresh":
+        console.print(f"Index in {settings.index_dir} is up to date; nothing to do (use --force to rebuild).")
+        return
+    with console.status("Loading the embedding model..."):
+        embedder = make_embedder(settings)
+    report = build_index(settings, embedder, force=force, show_progress=True)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    console.print(f"Built index [bold]{report.index_version}[/bold] ({counts}) in {report.path}")
+
+
+@app.command()
+def ask(
+    question: Annotated[list[str], typer.Argument(help="The question; earlier turns first for a follow-up.")],
+    top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+) -> None:
+    """Answer a question (several arguments = a conversation, the last one answered)."""
+    from assistant.pipeline import load_answerer, make_embedder
+
+    settings = _settings()
+    turns = [q for q in question if q.strip()]
+    if not turns:
+        errors.print("[red]Give a question[/red], e.g. assistant ask \"Does Cigna cover CPT 64642?\"")
+        raise typer.Exit(2)
+    answerer = load_answerer(settings, make_embedder(settings))
+    answer = answerer.answer(turns, top_k=top_k)
+    status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
+    console.print(f"{status}  confidence={answer.confidence:.2f}  query={escape(answer.query)!r}")
+    console.print(escape(answer.text), soft_wrap=True)
+    for c in answer.citations:
+        where = f" > {escape(c.section)}" if c.section else ""
+        console.print(f"  [{c.marker}] {escape(c.title)}{where} ({c.doc_id} {c.start}-{c.end})")
+        console.print(f"      \"{escape(' '.join(c.quote.split()))}\"")
+        if c.source_url:
+            console.print(f"      {escape(c.source_url)}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Free-text query.")],
+    k: Annotated[int, typer.Option(help="Number of passages.")] = 5,
+) -> None:
+    """Show the ranked passages retrieval finds for a query."""
+    from assistant.pipeline import load_answerer, make_embedder
+
+    settings = _settings()
+    answerer = load_answerer(settings, make_embedder(settings))
+    for rank, hit in enumerate(answerer.search(query, top_k=k), start=1):
+        p = hit.passage
+        console.print(f"{rank}. [{p.kind}] {p.passage_id}  score={hit.score:.4f}")
+        console.print(f"   {escape(' '.join(p.text.split())[:200])}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings: 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
+) -> None:
+    """Serve the chat API (and its docs at /docs)."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.pipeline import index_state
+
+    settings = _settings()
+    state = index_state(settings)
+    if state != "fresh":
+        errors.print(f"[red]The index is {state}.[/red] Run `assistant build` first (make run does it for you).")
+        raise typer.Exit(1)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(f"Serving on http://{bind_host}:{bind_port}  (API docs: /docs)")
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (typed errors become a message and exit code 1)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app(args=argv, standalone_mode=False)
+    except AssistantError as exc:
+        errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        errors.print("Aborted.")
+        return 130
+    except Exception as exc:  # click usage errors carry their own exit code and message
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

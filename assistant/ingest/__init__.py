@@ -1,0 +1,1 @@
+"""Corpus files -> validated Documents and Facts -> Passages and Sentences with character offsets."""

@@ -1,0 +1,134 @@
+"""Split a document into sections, sentences and overlapping chunks, keeping character offsets.
+
+Every span is an offset pair into ``Document.text``, so ``text[start:end]`` is always the exact
+words a citation quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pysbd
+
+from assistant.models import Document, Passage, Sentence
+
+_HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+# Characters trimmed from both ends of a sentence span (list bullets, stray dashes, spaces).
+_TRIM = " \t\r\n-*•"
+_TERMINAL = (".", "!", "?", ":", ")", '"', "|")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of document text under one heading (``title`` is None before the first heading)."""
+
+    title: str | None
+    start: int
+    end: int
+
+
+def split_sections(text: str) -> list[Section]:
+    """Cut ``text`` at Markdown headings; the heading line itself belongs to no section body."""
+    sections: list[Section] = []
+    title: str | None = None
+    body_start = 0
+    for match in _HEADING_RE.finditer(text):
+        if match.start() > body_start:
+            sections.append(Section(title, body_start, match.start()))
+        title = match.group(2)
+        body_start = min(len(text), match.end() + 1)
+    if body_start < len(text):
+        sections.append(Section(title, body_start, len(text)))
+    return [s for s in sections if text[s.start : s.end].strip()]
+
+
+def section_at(text: str, offset: int) -> str | None:
+    """Title of the section that contains character ``offset`` of ``text``."""
+    title: str | None = None
+    for section in split_sections(text):
+        if section.start > offset:
+            break
+        title = section.title
+    return title
+
+
+def split_sentences(document: Document) -> list[Sentence]:
+    """Sentence spans of the document, section by section, trimmed of bullets and whitespace.
+
+    Fragments without closing punctuation of three words or fewer (a bare "Modifier" line) are
+    joined to the sentence that follows, so "Modifier\\n50(...): Used when ..." stays one unit.
+    """
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    sentences: list[Sentence] = []
+    for section in split_sections(document.text):
+        body = document.text[section.start : section.end]
+        pending_start: int | None = None
+        for span in segmenter.segment(body):
+            start, end = _trim(document.text, section.start + span.start, section.start + span.end)
+            if start >= end:
+                continue
+            piece = document.text[start:end]
+            if pending_start is not None:
+                start = pending_start
+                pending_start = None
+            if not piece.endswith(_TERMINAL) and len(piece.split()) <= 3:
+                pending_start = start
+                continue
+            sentences.append(Sentence(document.doc_id, start, end, section.title))
+        if pending_start is not None:
+            end = _trim(document.text, pending_start, section.end)[1]
+            sentences.append(Sentence(document.doc_id, pending_start, end, section.title))
+    return sentences
+
+
+def chunk_document(document: Document, sentences: list[Sentence], size: int, overlap: int) -> list[Passage]:
+    """Pack consecutive sentences of one section into chunks of about ``size`` characters.
+
+    A chunk never crosses a section boundary; the next chunk repeats whole trailing sentences
+    worth at most ``overlap`` characters. A single sentence longer than ``size`` is its own chunk.
+    """
+    passages: list[Passage] = []
+    for section in split_sections(document.text):
+        run = [s for s in sentences if section.start <= s.start and s.end <= section.end]
+        for window in _windows(run, size, overlap):
+            start, end = window[0].start, window[-1].end
+            passages.append(
+                Passage(
+                    passage_id=f"{document.doc_id}#{start}-{end}",
+                    kind="chunk",
+                    doc_id=document.doc_id,
+                    text=document.text[start:end],
+                    start=start,
+                    end=end,
+                    section=section.title,
+                )
+            )
+    return passages
+
+
+def _windows(run: list[Sentence], size: int, overlap: int) -> list[list[Sentence]]:
+    windows: list[list[Sentence]] = []
+    index = 0
+    while index < len(run):
+        window = [run[index]]
+        while index + len(window) < len(run) and run[index + len(window)].end - window[0].start <= size:
+            window.append(run[index + len(window)])
+        windows.append(window)
+        next_index = index + len(window)
+        if next_index >= len(run):
+            break
+        # Step back over whole trailing sentences that fit in the overlap budget.
+        back = 0
+        while back + 1 < len(window) and window[-1].end - window[-1 - back].start <= overlap:
+            back += 1
+        index = next_index - back
+    return windows
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    return start, end

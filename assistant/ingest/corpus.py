@@ -1,0 +1,70 @@
+"""The corpus as a whole: its documents and facts, their passages and sentences, and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.ingest.chunking import chunk_document, section_at, split_sentences
+from assistant.ingest.documents import read_documents
+from assistant.ingest.facts import read_facts
+from assistant.models import Document, Fact, Passage, Sentence
+from assistant.fileio import sha256_file
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Validated corpus content ready to index."""
+
+    documents: list[Document]
+    facts: list[Fact]
+    passages: list[Passage]
+    sentences: list[Sentence]
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, str]:
+    """Checksums of the files that make up the corpus, keyed by path relative to ``corpus_dir``."""
+    paths = sorted([*corpus_dir.glob("documents/*.md"), *corpus_dir.glob("facts/*.yaml")])
+    return {str(path.relative_to(corpus_dir)): sha256_file(path) for path in paths}
+
+
+def corpus_hash(files: dict[str, str]) -> str:
+    """One hash over the corpus file checksums: changes when any file is added, removed or edited."""
+    digest = hashlib.sha256()
+    for name, checksum in sorted(files.items()):
+        digest.update(f"{name}\0{checksum}\n".encode())
+    return digest.hexdigest()
+
+
+def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Corpus:
+    """Read and validate documents and facts, then cut passages and sentences.
+
+    Raises:
+        CorpusError: a document or fact is invalid; the message names the file and item.
+    """
+    documents = read_documents(corpus_dir / "documents")
+    facts = read_facts(corpus_dir / "facts", {d.doc_id: d for d in documents})
+    passages: list[Passage] = []
+    sentences: list[Sentence] = []
+    for document in documents:
+        document_sentences = split_sentences(document)
+        sentences.extend(document_sentences)
+        passages.extend(chunk_document(document, document_sentences, chunk_size, chunk_overlap))
+    by_id = {d.doc_id: d for d in documents}
+    passages.extend(fact_passage(fact, section_at(by_id[fact.doc_id].text, fact.start)) for fact in facts)
+    return Corpus(documents=documents, facts=facts, passages=passages, sentences=sentences)
+
+
+def fact_passage(fact: Fact, section: str | None) -> Passage:
+    """A fact as a small retrievable passage: its statement, pointing at its quoted span."""
+    return Passage(
+        passage_id=f"fact:{fact.fact_id}",
+        kind="fact",
+        doc_id=fact.doc_id,
+        text=fact.statement,
+        start=fact.start,
+        end=fact.end,
+        section=section,
+        fact_id=fact.fact_id,
+    )

@@ -1,0 +1,91 @@
+"""Read corpus documents: Markdown files with YAML front matter describing their provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import frontmatter
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+
+from assistant.errors import CorpusError
+from assistant.models import Document
+
+DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+
+
+class FrontMatter(BaseModel):
+    """The provenance header every corpus document carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=DOC_ID_PATTERN, description="Stable URL-safe slug, no slash.")
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    source_url: HttpUrl | None = None
+    codes: list[str] = Field(default_factory=list, description="The codes the document is about.")
+    added: dt.date
+    provenance: str | None = None
+
+
+def read_document(path: Path) -> Document:
+    """Parse one Markdown document; its text (front matter excluded) is what citations index into.
+
+    Raises:
+        CorpusError: the file is unreadable or its front matter is missing or invalid.
+    """
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot read as UTF-8 text ({exc}).") from exc
+    if not raw.startswith("---"):
+        raise CorpusError(f"{path}: no YAML front matter; the file must start with a '---' line.")
+    try:
+        post = frontmatter.loads(raw)
+        header = FrontMatter.model_validate(post.metadata)
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{path}: front matter is not valid YAML ({exc}).") from exc
+    except ValidationError as exc:
+        raise CorpusError(f"{path}: invalid front matter: {_first_errors(exc)}") from exc
+    if not post.content.strip():
+        raise CorpusError(f"{path}: the document has front matter but no text.")
+    return Document(
+        doc_id=header.id,
+        title=header.title,
+        publisher=header.publisher,
+        source_url=str(header.source_url) if header.source_url else None,
+        codes=tuple(header.codes),
+        added=header.added.isoformat(),
+        text=post.content,
+        path=str(path),
+    )
+
+
+def read_documents(folder: Path) -> list[Document]:
+    """Read every ``*.md`` document under ``folder``, sorted by path; ids must be unique.
+
+    Raises:
+        CorpusError: the folder is missing, empty, or two documents share an id.
+    """
+    if not folder.is_dir():
+        raise CorpusError(f"{folder}: documents folder not found.")
+    documents = [read_document(path) for path in sorted(folder.glob("*.md"))]
+    if not documents:
+        raise CorpusError(f"{folder}: no *.md documents found.")
+    seen: dict[str, str] = {}
+    for document in documents:
+        if document.doc_id in seen:
+            raise CorpusError(
+                f"{document.path}: id {document.doc_id!r} is already used by {seen[document.doc_id]}."
+            )
+        seen[document.doc_id] = document.path
+    return documents
+
+
+def _first_errors(exc: ValidationError, limit: int = 3) -> str:
+    """Summarise pydantic errors as 'field: message' pairs."""
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:limit]
+    ]
+    return "; ".join(parts)

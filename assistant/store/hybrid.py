@@ -1,0 +1,130 @@
+"""The in-memory index: passages with FAISS vectors and BM25, sentences with vectors, documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from assistant.embed.protocol import Embedder
+from assistant.models import Document, Fact, Passage, Sentence
+from assistant.store.tokenize import tokenize
+
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A row of one retriever's ranking: passage position and its raw score."""
+
+    position: int
+    score: float
+
+
+class HybridIndex:
+    """Passages searchable by meaning (FAISS, inner product on normalised vectors) and by words
+    (BM25 over code-aware tokens), plus the documents, facts and sentences answers quote from."""
+
+    def __init__(
+        self,
+        *,
+        index_version: str,
+        documents: Sequence[Document],
+        facts: Sequence[Fact],
+        passages: Sequence[Passage],
+        sentences: Sequence[Sentence],
+        passage_index: faiss.Index,
+        sentence_vectors: Vectors,
+        fact_vectors: Vectors,
+        bm25: bm25s.BM25,
+    ) -> None:
+        """Assemble an index from its parts; the counts of vectors and records must agree."""
+        if passage_index.ntotal != len(passages):
+            raise ValueError(f"{passage_index.ntotal} passage vectors for {len(passages)} passages")
+        if len(sentence_vectors) != len(sentences):
+            raise ValueError(f"{len(sentence_vectors)} sentence vectors for {len(sentences)} sentences")
+        if len(fact_vectors) != len(facts):
+            raise ValueError(f"{len(fact_vectors)} fact vectors for {len(facts)} facts")
+        self.index_version = index_version
+        self.documents = {document.doc_id: document for document in documents}
+        self.facts = list(facts)
+        self.passages = list(passages)
+        self.sentences = list(sentences)
+        self.passage_index = passage_index
+        self.sentence_vectors = sentence_vectors
+        self.fact_vectors = fact_vectors
+        self.bm25 = bm25
+        self.passage_codes = [frozenset(t for t in tokenize(p.text) if ":" in t) for p in self.passages]
+
+    @property
+    def dimension(self) -> int:
+        """Vector length of the index."""
+        return int(self.passage_index.d)
+
+    def dense_search(self, query_vector: Vectors, k: int) -> list[Hit]:
+        """The ``k`` passages nearest to ``query_vector`` by cosine similarity."""
+        k = min(k, len(self.passages))
+        if k <= 0:
+            return []
+        scores, positions = self.passage_index.search(query_vector.reshape(1, -1), k)
+        return [Hit(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
+
+    def lexical_search(self, query: str, k: int) -> list[Hit]:
+        """The ``k`` best BM25 passages for ``query`` (only passages sharing a token score)."""
+        tokens = [t for t in tokenize(query) if t in self.bm25.vocab_dict]
+        if not tokens or k <= 0:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(top.tolist(), key=lambda i: (-float(scores[i]), i))
+        return [Hit(i, float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+def build_hybrid_index(
+    *,
+    index_version: str,
+    documents: Sequence[Document],
+    facts: Sequence[Fact],
+    passages: Sequence[Passage],
+    sentences: Sequence[Sentence],
+    embedder: Embedder,
+    show_progress: bool = False,
+) -> HybridIndex:
+    """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them."""
+    doc_texts = {d.doc_id: d.text for d in documents}
+    passage_vectors = embedder.embed([passage_embedding_text(p) for p in passages], show_progress=show_progress)
+    sentence_vectors = embedder.embed(
+        [doc_texts[s.doc_id][s.start : s.end] for s in sentences], show_progress=show_progress
+    )
+    fact_vectors = embedder.embed([f.statement for f in facts], show_progress=show_progress)
+    passage_index = faiss.IndexFlatIP(embedder.dimension)
+    if len(passage_vectors):
+        passage_index.add(passage_vectors)
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(passage_lexical_text(p)) or [""] for p in passages], show_progress=False)
+    return HybridIndex(
+        index_version=index_version,
+        documents=documents,
+        facts=facts,
+        passages=passages,
+        sentences=sentences,
+        passage_index=passage_index,
+        sentence_vectors=sentence_vectors,
+        fact_vectors=fact_vectors,
+        bm25=bm25,
+    )
+
+
+def passage_embedding_text(passage: Passage) -> str:
+    """What is embedded for a passage: its section title gives a chunk its context."""
+    return f"{passage.section}: {passage.text}" if passage.section else passage.text
+
+
+def passage_lexical_text(passage: Passage) -> str:
+    """What BM25 indexes for a passage (the same text as embedded)."""
+    return passage_embedding_text(passage)
