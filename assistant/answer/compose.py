@@ -224,7 +224,8 @@ class GroundedAnswerer:
         if not sentences and not draft.abstained:
             draft = self._abstain(self.phrasebook.phrasings.unsupported, draft.intent)
         if draft.abstained:
-            closest = [p for p in passages if p.passage.kind == "chunk"][: _MAX_CLOSEST - len(citations)]
+            closest = [p for p in passages if (p.passage.doc_id, p.passage.start, p.passage.end) not in citations]
+            closest = closest[: max(0, _MAX_CLOSEST - len(citations))]
             markers = [self._cite(citations, p.passage.doc_id, p.passage.start, p.passage.end, p.score) for p in closest]
             parts = [draft.lead]
             if sentences or markers:

@@ -11,7 +11,6 @@ import numpy.typing as npt
 from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity
 from assistant.answer.phrasebook import IntentSpec
 from assistant.embed.protocol import Embedder
-from assistant.store.tokenize import tokenize
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class IntentClassifier:
         self._intents = intents
         self._cue_bonus = cue_bonus
         self._keyword_bonus = keyword_bonus
-        self._keywords = {name: [tuple(tokenize(k)) for k in spec.keywords] for name, spec in intents.items()}
+        self._keywords = {name: [re.compile(k, re.IGNORECASE) for k in spec.keywords] for name, spec in intents.items()}
         self._labels: list[str] = [name for name, spec in intents.items() for _ in spec.examples]
         self._vectors = embedder.embed([ex for spec in intents.values() for ex in spec.examples])
 
@@ -49,13 +48,12 @@ class IntentClassifier:
         best: dict[str, float] = {}
         for label, similarity in zip(self._labels, similarities.tolist(), strict=True):
             best[label] = max(best.get(label, -1.0), similarity)
-        tokens = tokenize(text)
         keys = {e.key for e in entities}
         kinds = {e.kind for e in entities}
         scores = []
         for name, spec in self._intents.items():
             cued = any(cue in kinds or cue.replace(".", ":", 1) in keys for cue in spec.cues)
-            keyed = any(_contains(tokens, keyword) for keyword in self._keywords[name] if keyword)
+            keyed = any(pattern.search(text) for pattern in self._keywords[name])
             bonus = (self._cue_bonus if cued else 0.0) + (self._keyword_bonus if keyed else 0.0)
             scores.append(IntentScore(name, min(1.0, best[name] + bonus)))
         return sorted(scores, key=lambda s: -s.score)
@@ -65,16 +63,11 @@ _CODE_PREFIX_RE = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*cod
 
 
 def mask_codes(text: str, entities: list[Entity]) -> str:
-    """``text`` with subject codes (CPT, HCPCS, ICD-10-CM, NUCC) replaced by "this code"."""
+    """``text`` with subject codes (CPT, HCPCS, ICD-10-CM, NUCC) and their prefix replaced by "it"."""
     for entity in sorted(entities, key=lambda e: -e.start):
         if entity.kind in SUBJECT_CODE_KINDS:
             prefix = _CODE_PREFIX_RE.search(text[: entity.start])
             start = prefix.start() if prefix else entity.start
-            text = text[:start] + "this code" + text[entity.end :]
+            text = text[:start] + "it" + text[entity.end :]
     return text
 
-
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    """True when ``phrase`` occurs as consecutive tokens."""
-    size = len(phrase)
-    return any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1))

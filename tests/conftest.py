@@ -1,0 +1,70 @@
+"""Shared fixtures: the real model (loaded once), a real index built from a copy of the corpus,
+the answerer and the FastAPI app around it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.answer.compose import GroundedAnswerer
+from assistant.api.app import create_app
+from assistant.config import Settings
+from assistant.embed.fake import HashingEmbedder
+from assistant.embed.sentence import SentenceTransformerEmbedder
+from assistant.pipeline import build_index, load_answerer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_project_data(destination: Path) -> Settings:
+    """Copy corpus/ and prompts/ under ``destination`` and return settings pointing there."""
+    shutil.copytree(ROOT / "corpus", destination / "corpus")
+    shutil.copytree(ROOT / "prompts", destination / "prompts")
+    return Settings(
+        corpus_dir=destination / "corpus",
+        index_dir=destination / "index",
+        prompts_dir=destination / "prompts",
+    )
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
+    return SentenceTransformerEmbedder(Settings().embedding_model)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> Settings:
+    """Settings for a real index built from a copy of the project corpus."""
+    settings = copy_project_data(tmp_path_factory.mktemp("real"))
+    build_index(settings, real_embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def answerer(real_settings: Settings, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The grounded answerer over the real index and model."""
+    return load_answerer(real_settings, real_embedder)
+
+
+@pytest.fixture(scope="session")
+def client(real_settings: Settings, answerer: GroundedAnswerer) -> Iterator[TestClient]:
+    """The real app, through its test client (lifespan run)."""
+    with TestClient(create_app(real_settings, answerer=answerer), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def fake_embedder() -> HashingEmbedder:
+    """A fast deterministic embedder for tests of plumbing, not answer quality."""
+    return HashingEmbedder(dimension=32)
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Settings:
+    """Settings over a private copy of corpus/ and prompts/ that a test may modify."""
+    return copy_project_data(tmp_path)

@@ -1,0 +1,41 @@
+"""Chunks and sentences follow sections and sentence boundaries and keep exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.ingest.chunking import chunk_document, section_at, split_sections, split_sentences
+from assistant.ingest.documents import read_document
+from tests.conftest import ROOT
+
+DOCUMENT = read_document(ROOT / "corpus" / "documents" / "openpayer-cpt-64642.md")
+
+
+def test_sections_follow_headings() -> None:
+    titles = [s.title for s in split_sections(DOCUMENT.text)]
+    assert titles == ["Summary & Overview", "CPT Code Overview", "Clinical Context", "Coding Specifications"]
+
+
+def test_sentences_are_exact_trimmed_spans() -> None:
+    sentences = split_sentences(DOCUMENT)
+    texts = [DOCUMENT.text[s.start : s.end] for s in sentences]
+    assert all(t == t.strip() and t for t in texts)
+    assert "Modifier\n50(Bilateral Procedure): Used when the procedure is performed on both extremities during the same session." in texts
+    assert not any(t.startswith("#") for t in texts)
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(200, 0), (400, 150), (700, 150), (5000, 300)])
+def test_chunks_respect_size_overlap_and_sections(size: int, overlap: int) -> None:
+    sentences = split_sentences(DOCUMENT)
+    chunks = chunk_document(DOCUMENT, sentences, size, overlap)
+    covered = set()
+    for chunk in chunks:
+        assert DOCUMENT.text[chunk.start : chunk.end] == chunk.text
+        assert section_at(DOCUMENT.text, chunk.start) == chunk.section
+        assert section_at(DOCUMENT.text, chunk.end - 1) == chunk.section, "a chunk crossed a section"
+        inside = [s for s in sentences if chunk.start <= s.start and s.end <= chunk.end]
+        assert len(inside) == 1 or chunk.end - chunk.start <= size
+        covered.update((s.start, s.end) for s in inside)
+    assert covered == {(s.start, s.end) for s in sentences}, "every sentence lands in some chunk"
+    for before, after in zip(chunks, chunks[1:]):
+        assert max(0, before.end - after.start) <= overlap, "chunks share more than the overlap"
