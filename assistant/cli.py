@@ -114,6 +114,62 @@ def serve(
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
 
 
+@app.command("eval")
+def evaluate(
+    split: Annotated[list[str], typer.Option(help="Splits to score (eval/<split>.jsonl).")] = ["dev", "test"],  # noqa: B006
+    url: Annotated[str | None, typer.Option(help="Score a running server instead, e.g. http://127.0.0.1:8000.")] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="ASSISTANT_EVAL_API_KEY", help="Bearer key for --url.")] = None,
+    distractors: Annotated[int, typer.Option(help="Synthetic passages added for the retriever comparison (0: skip).")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the distractor generator.")] = 20_000,
+    check: Annotated[bool, typer.Option("--check", help="Exit non-zero when below eval/thresholds.yaml.")] = False,
+    show_failures: Annotated[bool, typer.Option("--show-failures", help="List every failing item.")] = False,
+    eval_dir: Annotated[str, typer.Option(help="Folder with the eval sets and thresholds.yaml.")] = "eval",
+    report_dir: Annotated[str | None, typer.Option(help="Where reports go (default <eval-dir>/reports).")] = None,
+) -> None:
+    """Score answers, citations, abstention and retrieval on the evaluation set; write reports."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from assistant.evaluation.dataset import load_items
+    from assistant.evaluation.report import print_report, write_report
+    from assistant.evaluation.runner import evaluate as run_evaluation
+    from assistant.evaluation.runner import load_thresholds
+    from assistant.evaluation.targets import ChatTarget, HttpTarget, InProcessTarget
+
+    folder = Path(eval_dir)
+    splits = {name: load_items(folder / f"{name}.jsonl") for name in split}
+    thresholds = load_thresholds(folder / "thresholds.yaml")
+    answerer = None
+    target: ChatTarget
+    if url:
+        target = HttpTarget(url, api_key=api_key)
+    else:
+        from assistant.pipeline import load_answerer, make_embedder
+
+        settings = _settings()
+        answerer = load_answerer(settings, make_embedder(settings))
+        target = InProcessTarget(answerer)
+    total = sum(len(items) for items in splits.values())
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("Scoring", total=total)
+        run = run_evaluation(
+            target,
+            splits,
+            target_name=url or "in-process",
+            thresholds=thresholds,
+            distractor_count=distractors if answerer is not None else 0,
+            distractor_seed=seed,
+            answerer=answerer,
+            progress=lambda _item: progress.advance(task),
+        )
+    files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
+    print_report(run.report, console, show_failures=show_failures)
+    console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")
+    if check and not run.report["gate"]["passed"]:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (typed errors become a message and exit code 1)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

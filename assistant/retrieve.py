@@ -39,8 +39,9 @@ def retrieve(
     """The ``settings.top_k`` passages for ``query``, best first.
 
     Hybrid mode sums ``1 / (rrf_k + rank)`` over the dense and BM25 rankings, then adds
-    ``code_boost`` for every billing code of the query that the passage contains, so a passage
-    naming ``64642`` or ``modifier 59`` outranks one that is merely about similar words.
+    ``code_boost`` for every billing code of the query that the passage contains, scaled by how
+    rare the code is among passages, so a passage naming ``modifier 59`` outranks one merely
+    about similar words, while a code that nearly every passage names lifts none of them.
     """
     depth = max(settings.depth, settings.top_k)
     dense = index.dense_search(query_vector, depth) if settings.mode != "lexical" else []
@@ -61,9 +62,10 @@ def retrieve(
 
     results: list[ScoredPassage] = []
     for position, score in fused.items():
-        matches = len(query_codes & index.passage_codes[position])
+        matched = query_codes & index.passage_codes[position]
+        matches = len(matched)
         if settings.mode == "hybrid":
-            score += settings.code_boost * matches
+            score += settings.code_boost * sum(index.code_rarity[code] for code in matched)
         results.append(
             ScoredPassage(
                 passage=index.passages[position],

@@ -7,24 +7,26 @@ prompts/, claims from corpus facts and document sentences. Every claim sentence 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.answer.checks import citation_is_exact, markers_resolve, unsupported_entities
 from assistant.answer.conversation import Understanding, understand
 from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity, EntityRecognizer
-from assistant.answer.intents import IntentClassifier
+from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Document, Fact, ScoredPassage
-from assistant.retrieve import RetrievalSettings, retrieve
+from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
 _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 _MAX_CLOSEST = 3
+_INTENT_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class _Draft:
 
     sentences: list[tuple[str, list[tuple[str, int, int, float]]]] = field(default_factory=list)
     lead: str = ""
+    notes: list[str] = field(default_factory=list)
     abstained: bool = False
     confidence: float = 0.0
     intent: str | None = None
@@ -79,15 +82,19 @@ class GroundedAnswerer:
             embedder=self.embedder,
             intent_threshold=self.settings.intent_threshold,
         )
-        retrieval = self.retrieval if top_k is None else _with_top_k(self.retrieval, top_k)
+        retrieval = replace(self.retrieval, top_k=top_k or self.retrieval.top_k)
         passages = retrieve(self.index, understanding.query, understanding.vector, retrieval)
         draft = self._draft(understanding, passages)
         return self._finish(draft, understanding, passages)
 
-    def search(self, query: str, *, top_k: int | None = None) -> list[ScoredPassage]:
-        """Ranked passages for a free-text query."""
-        retrieval = self.retrieval if top_k is None else _with_top_k(self.retrieval, top_k)
-        return retrieve(self.index, query, self.embedder.embed([query])[0], retrieval)
+    def search(self, query: str, *, top_k: int | None = None, mode: RetrievalMode | None = None) -> list[ScoredPassage]:
+        """Ranked passages for a free-text query (hybrid unless ``mode`` says otherwise)."""
+        settings = replace(self.retrieval, top_k=top_k or self.retrieval.top_k, mode=mode or self.retrieval.mode)
+        return retrieve(self.index, query, self.embed_query(query), settings)
+
+    def embed_query(self, query: str) -> npt.NDArray[np.float32]:
+        """The vector retrieval uses for ``query``: its embedding with billing codes masked."""
+        return self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
 
     # -- deciding what to say ------------------------------------------------------------
 
@@ -97,7 +104,7 @@ class GroundedAnswerer:
         if unknown_codes:
             labels = ", ".join(dict.fromkeys(e.label for e in unknown_codes))
             return self._abstain(f"The sources do not mention {labels}.", None)
-        top = u.top_intent
+        top = self._choose_intent(u)
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
                 return self._abstain(phrasings.off_topic, None)
@@ -107,58 +114,94 @@ class GroundedAnswerer:
             return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
         candidates = [f for f in self.index.facts if f.fact_type in spec.fact_types]
         missing = self._missing_required(u.entities, spec, candidates)
-        if missing:
+        chosen, matched = self._select_facts(u, spec, candidates)
+        if missing and not matched:
             closest = [f for f in candidates if f.summary]
             return self._abstain(_fill(spec.missing, self.recognizer.label(missing[0].key)), top.name, closest)
-        chosen, matched = self._select_facts(u, candidates)
         if chosen:
-            return self._from_facts(u, chosen, matched, top.score, top.name)
+            draft = self._from_facts(u, chosen, matched, top.score, top.name)
+            # Answer what the sources hold; say plainly what they do not (no marker: not a claim).
+            draft.notes = [_fill(spec.missing, self.recognizer.label(e.key)) for e in missing]
+            return draft
         if spec.extract:
             extracted = self._extract(u, passages, top.name)
             if extracted:
                 return extracted
         return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
 
+    def _choose_intent(self, u: Understanding) -> IntentScore:
+        """The top intent, unless a close runner-up's facts cover more of the named entities.
+
+        "Can it target nerves in the leg?" may read as a technique question by its words, but only
+        purpose facts mention limbs; entities settle near ties between intents.
+        """
+        top = u.top_intent
+        asked = {e.key for e in u.entities if e.kind not in SUBJECT_CODE_KINDS}
+        if not asked or top.score < self.settings.intent_threshold:
+            return top
+        contenders = [
+            s for s in u.intents if s.score >= self.settings.intent_threshold and s.score >= top.score - _INTENT_MARGIN
+        ]
+
+        def covered(score: IntentScore) -> int:
+            types = set(self.phrasebook.intents[score.name].fact_types)
+            keys = {k for f in self.index.facts if f.fact_type in types for k in f.entities}
+            return len(asked & keys)
+
+        return max(contenders, key=lambda s: (covered(s), s.score))
+
     def _missing_required(self, entities: list[Entity], spec: IntentSpec, candidates: list[Fact]) -> list[Entity]:
         """Entities of a required kind that the question names but no candidate fact covers."""
         covered = {key for fact in candidates for key in fact.entities}
         return [e for e in entities if e.kind in spec.required_kinds and e.key not in covered]
 
-    def _select_facts(self, u: Understanding, candidates: list[Fact]) -> tuple[list[Fact], bool]:
+    def _select_facts(self, u: Understanding, spec: IntentSpec, candidates: list[Fact]) -> tuple[list[Fact], bool]:
         """The facts that answer the question, and whether they were chosen by a named entity.
 
         Named entities (other than the subject code) pick the facts that mention most of them,
-        the most specific first; otherwise the summary facts of the intent answer, or else the
-        facts most similar to the question.
+        the most specific first, then facts of the intent's first-listed type; otherwise the
+        intent's summary facts answer, most similar first, or else the facts most similar to the
+        question.
         """
         if not candidates:
             return [], False
         similarity = self._fact_similarity(u, candidates)
+        priority = {fact_type: rank for rank, fact_type in enumerate(spec.fact_types)}
         asked = {e.key for e in u.entities if e.kind not in SUBJECT_CODE_KINDS}
         chosen: list[Fact] = []
         remaining = set(asked)
+
+        def key(f: Fact) -> tuple[int, float, int, float]:
+            return (len(remaining & set(f.entities)), 1 / len(f.entities), -priority[f.fact_type], similarity[f.fact_id])
+
         while remaining:
-            best = max(
-                candidates,
-                key=lambda f: (len(remaining & set(f.entities)), 1 / len(f.entities), similarity[f.fact_id]),
-            )
+            best = max(candidates, key=key)
             if not remaining & set(best.entities):
                 break
-            chosen.append(best)
+            rank = key(best)[:3]
+            # Facts as specific as the best one for the same entities (the publication saying the
+            # same thing in several places) are all cited.
+            peers = [
+                f
+                for f in candidates
+                if f not in chosen and key(f)[:3] == rank and remaining & set(f.entities) == remaining & set(best.entities)
+            ]
+            chosen += sorted(peers, key=lambda f: -similarity[f.fact_id])
             remaining -= set(best.entities)
         if chosen:
             return chosen[:_MAX_FACTS], True
-        summaries = [f for f in candidates if f.summary]
+        ranked = sorted(candidates, key=lambda f: -similarity[f.fact_id])
+        summaries = [f for f in ranked if f.summary]
         if summaries:
             return summaries[:_MAX_FACTS], False
-        ranked = sorted(candidates, key=lambda f: -similarity[f.fact_id])
         best_score = similarity[ranked[0].fact_id]
         return [f for f in ranked if similarity[f.fact_id] >= best_score - self.settings.fact_margin][:_MAX_FACTS], False
 
     def _from_facts(self, u: Understanding, facts: list[Fact], matched: bool, intent_score: float, intent: str) -> _Draft:
         similarity = self._fact_similarity(u, facts)
-        best = max(similarity.values())
-        confidence = min(1.0, 0.5 * intent_score + 0.5 * best + (self.settings.entity_bonus if matched else 0.0))
+        # Facts are chosen by intent and entities, so support is how surely the intent was read,
+        # raised when a named entity matched the fact exactly.
+        confidence = min(1.0, intent_score + (self.settings.entity_bonus if matched else 0.0))
         draft = _Draft(confidence=confidence, intent=intent)
         for fact in facts:
             draft.sentences.append((fact.statement, [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
@@ -226,7 +269,9 @@ class GroundedAnswerer:
         if draft.abstained:
             closest = [p for p in passages if (p.passage.doc_id, p.passage.start, p.passage.end) not in citations]
             closest = closest[: max(0, _MAX_CLOSEST - len(citations))]
-            markers = [self._cite(citations, p.passage.doc_id, p.passage.start, p.passage.end, p.score) for p in closest]
+            markers = list(
+                dict.fromkeys(self._cite(citations, p.passage.doc_id, p.passage.start, p.passage.end, p.score) for p in closest)
+            )
             parts = [draft.lead]
             if sentences or markers:
                 parts.append(self.phrasebook.phrasings.closest)
@@ -235,7 +280,7 @@ class GroundedAnswerer:
                     parts.append(f"{self.phrasebook.phrasings.closest_marked} {' '.join(f'[{m}]' for m in markers)}")
             text = " ".join(parts)
         else:
-            text = " ".join(sentences)
+            text = " ".join([*sentences, *draft.notes])
         ordered = tuple(sorted(citations.values(), key=lambda c: c.marker))
         if not markers_resolve(text, ordered) or not all(citation_is_exact(c, documents) for c in ordered):
             raise AnswerIntegrityError("an answer cited a span that does not resolve; please report this question")
@@ -289,12 +334,6 @@ class GroundedAnswerer:
             for code in document.codes:
                 keys |= self.recognizer.keys(code)
         return keys
-
-
-def _with_top_k(settings: RetrievalSettings, top_k: int) -> RetrievalSettings:
-    return RetrievalSettings(
-        top_k=top_k, rrf_k=settings.rrf_k, code_boost=settings.code_boost, depth=settings.depth, mode=settings.mode
-    )
 
 
 def _with_markers(sentence: str, markers: list[int]) -> str:

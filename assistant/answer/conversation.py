@@ -17,7 +17,12 @@ _LOOKBACK = 4
 
 @dataclass(frozen=True)
 class Understanding:
-    """What is being asked: the standalone query, its vector, entities and ranked intents."""
+    """What is being asked: the standalone query, its vector, entities and ranked intents.
+
+    ``vector`` embeds the query with its codes masked: every passage of a corpus about 64642
+    names 64642, so the number only blurs meaning; exact codes are matched by BM25 and the
+    retriever's code lift instead.
+    """
 
     query: str
     vector: npt.NDArray[np.float32]
@@ -72,9 +77,8 @@ def _analyse(
 ) -> Understanding:
     entities = recognizer.find(text)
     masked = mask_codes(text, entities)
-    vectors = embedder.embed([text, masked] if masked != text else [text])
-    intents = classifier.rank(masked, vectors[-1], entities)
-    return Understanding(text, vectors[0], entities, intents, carried)
+    vector = embedder.embed([masked])[0]
+    return Understanding(text, vector, entities, classifier.rank(masked, vector, entities), carried)
 
 
 def _substitute(previous: str, old: list[Entity], new: list[Entity], follow_up: str) -> str:

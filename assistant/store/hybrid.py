@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,6 +60,10 @@ class HybridIndex:
         self.fact_vectors = fact_vectors
         self.bm25 = bm25
         self.passage_codes = [frozenset(t for t in tokenize(p.text) if ":" in t) for p in self.passages]
+        frequency = Counter(code for codes in self.passage_codes for code in codes)
+        # 1.0 for a code in one passage, falling to 0.0 for a code in half the passages or more:
+        # a code most passages name (the corpus's own subject code) singles out none of them.
+        self.code_rarity = {code: max(0.0, 1.0 - 2.0 * count / len(self.passages)) for code, count in frequency.items()}
 
     @property
     def dimension(self) -> int:

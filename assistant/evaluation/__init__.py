@@ -1,0 +1,1 @@
+"""Evaluation: score answers, citations, abstention and retrieval on eval/*.jsonl; gate CI on them."""

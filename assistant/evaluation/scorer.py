@@ -1,0 +1,194 @@
+"""Score a target on evaluation items: answers, citations, abstention, retrieval, latency."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.evaluation.dataset import EvalItem, Evidence
+from assistant.evaluation.targets import ChatTarget
+from assistant.retrieve import RETRIEVAL_MODES, RetrievalMode
+
+RECALL_AT = (1, 3, 5)
+
+
+@dataclass
+class ItemResult:
+    """How one item went: the conversation replayed, the final reply and every check."""
+
+    item: EvalItem
+    messages: list[dict[str, str]]
+    reply: dict[str, Any]
+    seconds: float
+    correct: bool
+    missing_groups: list[list[str]] = field(default_factory=list)
+    forbidden_hits: list[str] = field(default_factory=list)
+    citations_valid: int = 0
+    citations_total: int = 0
+    supported: bool | None = None
+    retrieval_ranks: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        """Whether the final reply abstained."""
+        return bool(self.reply.get("abstained"))
+
+    def problems(self) -> list[str]:
+        """Plain-language reasons this item failed (empty when it passed every check)."""
+        out = []
+        if self.item.answerable and self.abstained:
+            out.append("abstained on an answerable question")
+        if not self.item.answerable and not self.abstained:
+            out.append("answered a question the sources do not answer")
+        out += [f"missing any of {g}" for g in self.missing_groups]
+        out += [f"contains forbidden {p!r}" for p in self.forbidden_hits]
+        if self.citations_valid != self.citations_total:
+            out.append(f"{self.citations_total - self.citations_valid} citation(s) not exact spans")
+        if self.supported is False:
+            out.append("no citation contains the evidence quote")
+        return out
+
+
+def replay(target: ChatTarget, item: EvalItem) -> tuple[list[dict[str, str]], dict[str, Any], float]:
+    """Send the item's turns one by one, feeding the assistant's answers back; last reply scored."""
+    messages: list[dict[str, str]] = []
+    reply: dict[str, Any] = {}
+    seconds = 0.0
+    for turn in item.turns:
+        messages.append({"role": "user", "content": turn})
+        result = target.chat(list(messages))
+        reply, seconds = result.body, result.seconds
+        messages.append({"role": "assistant", "content": str(reply.get("answer", ""))})
+    return messages[:-1], reply, seconds
+
+
+def score_item(target: ChatTarget, item: EvalItem, modes: Iterable[RetrievalMode] = RETRIEVAL_MODES) -> ItemResult:
+    """Replay ``item`` against ``target`` and check its final answer, citations and retrieval."""
+    messages, reply, seconds = replay(target, item)
+    answer = str(reply.get("answer", ""))
+    missing = [g for g in item.must_include if not any(re.search(p, answer, re.IGNORECASE) for p in g)]
+    forbidden = [p for p in item.must_not_include if re.search(p, answer, re.IGNORECASE)]
+    abstained = bool(reply.get("abstained"))
+    if item.answerable:
+        correct = not abstained and not missing and not forbidden
+    else:
+        correct = abstained and not forbidden
+    citations = list(reply.get("citations", []))
+    valid = sum(1 for c in citations if _exact(target, c))
+    supported = None
+    if item.evidence is not None:
+        supported = any(_contains_evidence(c.get("doc_id"), c.get("quote", ""), item.evidence) for c in citations)
+    result = ItemResult(item, messages, reply, seconds, correct, missing, forbidden, valid, len(citations), supported)
+    if item.evidence is not None:
+        query = str(reply.get("query") or item.turns[-1])
+        for mode in modes:
+            found = target.search(query, max(RECALL_AT), mode)
+            if found is not None:
+                result.retrieval_ranks[mode] = first_relevant_rank(found[0], item.evidence, target.document_text)
+    return result
+
+
+def first_relevant_rank(
+    passages: list[dict[str, Any]], evidence: Evidence, document_text: Callable[[str], str | None]
+) -> int | None:
+    """1-based rank of the first passage holding the evidence quote, or None.
+
+    A chunk is relevant when its text contains the quote; a fact passage when the document span
+    it points at contains it.
+    """
+    for rank, passage in enumerate(passages, start=1):
+        if passage.get("doc_id") != evidence.doc_id:
+            continue
+        if passage.get("kind") == "fact":
+            text = document_text(evidence.doc_id) or ""
+            if evidence.quote in text[int(passage["start"]) : int(passage["end"])]:
+                return rank
+        elif evidence.quote in str(passage.get("text", "")):
+            return rank
+    return None
+
+
+def summarize(results: list[ItemResult]) -> dict[str, Any]:
+    """Overall and per-category metrics for a list of item results."""
+    summary = _metrics(results)
+    categories = sorted({r.item.category for r in results})
+    summary["by_category"] = {c: _metrics([r for r in results if r.item.category == c]) for c in categories}
+    return summary
+
+
+def _metrics(results: list[ItemResult]) -> dict[str, Any]:
+    answerable = [r for r in results if r.item.answerable]
+    unanswerable = [r for r in results if not r.item.answerable]
+    abstained = [r for r in results if r.abstained]
+    with_evidence = [r for r in results if r.supported is not None and not r.abstained]
+    total_citations = sum(r.citations_total for r in results)
+    latencies = sorted(r.seconds * 1000 for r in results)
+    metrics: dict[str, Any] = {
+        "items": len(results),
+        "accuracy": _ratio(sum(r.correct for r in results), len(results)),
+        "answer_accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+        "citation_validity": _ratio(sum(r.citations_valid for r in results), total_citations),
+        "citation_support": _ratio(sum(bool(r.supported) for r in with_evidence), len(with_evidence)),
+        "abstention_precision": _ratio(sum(not r.item.answerable for r in abstained), len(abstained)),
+        "abstention_recall": _ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
+        "latency_ms_p50": round(_percentile(latencies, 50), 1) if latencies else None,
+        "latency_ms_p95": round(_percentile(latencies, 95), 1) if latencies else None,
+    }
+    metrics["retrieval"] = retrieval_metrics(r.retrieval_ranks for r in results)
+    return metrics
+
+
+def retrieval_metrics(rankings: Iterable[dict[str, int | None]]) -> dict[str, dict[str, float | int | None]]:
+    """recall@k and MRR per retrieval mode from each item's first-relevant rank."""
+    by_mode: dict[str, list[int | None]] = {}
+    for ranks in rankings:
+        for mode, rank in ranks.items():
+            by_mode.setdefault(mode, []).append(rank)
+    out: dict[str, dict[str, float | int | None]] = {}
+    for mode, ranks in by_mode.items():
+        row: dict[str, float | int | None] = {"items": len(ranks)}
+        for k in RECALL_AT:
+            row[f"recall@{k}"] = _ratio(sum(1 for r in ranks if r is not None and r <= k), len(ranks))
+        row["mrr"] = _ratio(sum(1 / r for r in ranks if r is not None), len(ranks))
+        out[mode] = row
+    return out
+
+
+def run(
+    target: ChatTarget,
+    items: list[EvalItem],
+    *,
+    modes: Iterable[RetrievalMode] = RETRIEVAL_MODES,
+    progress: Callable[[EvalItem], None] | None = None,
+) -> list[ItemResult]:
+    """Score every item in order."""
+    results = []
+    for item in items:
+        results.append(score_item(target, item, tuple(modes)))
+        if progress:
+            progress(item)
+    return results
+
+
+def _exact(target: ChatTarget, citation: dict[str, Any]) -> bool:
+    text = target.document_text(str(citation.get("doc_id")))
+    if text is None:
+        return False
+    return text[int(citation.get("start", -1)) : int(citation.get("end", -1))] == citation.get("quote")
+
+
+def _contains_evidence(doc_id: object, quote: str, evidence: Evidence) -> bool:
+    return doc_id == evidence.doc_id and evidence.quote in quote
+
+
+def _ratio(numerator: float, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _percentile(sorted_values: list[float], percent: float) -> float:
+    if len(sorted_values) == 1:
+        return sorted_values[0]
+    return statistics.quantiles(sorted_values, n=100, method="inclusive")[int(percent) - 1]
