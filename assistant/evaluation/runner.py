@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answer.compose import GroundedAnswerer
+from assistant.api.schemas import PassageOut
 from assistant.evaluation.dataset import EvalDataError, EvalItem, Evidence
 from assistant.evaluation.distractors import distractor_index_parts, generate_distractors
 from assistant.evaluation.scorer import ItemResult, first_relevant_rank, retrieval_metrics, run, summarize
@@ -137,20 +137,14 @@ def _compare_modes(
     texts = {doc_id: d.text for doc_id, d in index.documents.items()}
     rows: dict[str, Any] = {}
     for mode in RETRIEVAL_MODES:
-        ranks: list[dict[str, int | None]] = []
-        latencies: list[float] = []
+        measured: list[tuple[dict[str, int | None], dict[str, float]]] = []
         for evidence, query in queries:
             started = time.perf_counter()
-            vector = answerer.embed_query(query)
-            hits = retrieve(index, query, vector, RetrievalSettings(top_k=5, mode=mode))
-            latencies.append((time.perf_counter() - started) * 1000)
-            passages = [{"doc_id": h.passage.doc_id, "kind": h.passage.kind, "start": h.passage.start,
-                         "end": h.passage.end, "text": h.passage.text} for h in hits]
-            ranks.append({mode: first_relevant_rank(passages, evidence, texts.get)})
-        row = retrieval_metrics(ranks).get(mode, {"items": 0})
-        row["latency_ms_p50"] = round(statistics.median(latencies), 2) if latencies else None
-        row["latency_ms_p95"] = round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 2) if latencies else None
-        rows[mode] = row
+            hits = retrieve(index, query, answerer.embed_query(query), RetrievalSettings(top_k=5, mode=mode))
+            milliseconds = (time.perf_counter() - started) * 1000
+            passages = [PassageOut.of(h).model_dump() for h in hits]
+            measured.append(({mode: first_relevant_rank(passages, evidence, texts.get)}, {mode: milliseconds}))
+        rows[mode] = retrieval_metrics(measured).get(mode, {"items": 0})
     return rows
 
 

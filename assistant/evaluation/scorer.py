@@ -30,6 +30,7 @@ class ItemResult:
     citations_total: int = 0
     supported: bool | None = None
     retrieval_ranks: dict[str, int | None] = field(default_factory=dict)
+    retrieval_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def abstained(self) -> bool:
@@ -88,6 +89,7 @@ def score_item(target: ChatTarget, item: EvalItem, modes: Iterable[RetrievalMode
             found = target.search(query, max(RECALL_AT), mode)
             if found is not None:
                 result.retrieval_ranks[mode] = first_relevant_rank(found[0], item.evidence, target.document_text)
+                result.retrieval_ms[mode] = found[1] * 1000
     return result
 
 
@@ -137,22 +139,31 @@ def _metrics(results: list[ItemResult]) -> dict[str, Any]:
         "latency_ms_p50": round(_percentile(latencies, 50), 1) if latencies else None,
         "latency_ms_p95": round(_percentile(latencies, 95), 1) if latencies else None,
     }
-    metrics["retrieval"] = retrieval_metrics(r.retrieval_ranks for r in results)
+    metrics["retrieval"] = retrieval_metrics((r.retrieval_ranks, r.retrieval_ms) for r in results)
     return metrics
 
 
-def retrieval_metrics(rankings: Iterable[dict[str, int | None]]) -> dict[str, dict[str, float | int | None]]:
-    """recall@k and MRR per retrieval mode from each item's first-relevant rank."""
-    by_mode: dict[str, list[int | None]] = {}
-    for ranks in rankings:
+def retrieval_metrics(
+    rows: Iterable[tuple[dict[str, int | None], dict[str, float]]],
+) -> dict[str, dict[str, float | int | None]]:
+    """recall@k, MRR and latency percentiles per retrieval mode, from each query's first-relevant
+    rank and milliseconds taken."""
+    ranks_by_mode: dict[str, list[int | None]] = {}
+    ms_by_mode: dict[str, list[float]] = {}
+    for ranks, milliseconds in rows:
         for mode, rank in ranks.items():
-            by_mode.setdefault(mode, []).append(rank)
+            ranks_by_mode.setdefault(mode, []).append(rank)
+        for mode, ms in milliseconds.items():
+            ms_by_mode.setdefault(mode, []).append(ms)
     out: dict[str, dict[str, float | int | None]] = {}
-    for mode, ranks in by_mode.items():
+    for mode, ranks in ranks_by_mode.items():
         row: dict[str, float | int | None] = {"items": len(ranks)}
         for k in RECALL_AT:
             row[f"recall@{k}"] = _ratio(sum(1 for r in ranks if r is not None and r <= k), len(ranks))
         row["mrr"] = _ratio(sum(1 / r for r in ranks if r is not None), len(ranks))
+        latencies = sorted(ms_by_mode.get(mode, []))
+        row["latency_ms_p50"] = round(_percentile(latencies, 50), 2) if latencies else None
+        row["latency_ms_p95"] = round(_percentile(latencies, 95), 2) if latencies else None
         out[mode] = row
     return out
 

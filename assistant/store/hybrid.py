@@ -59,7 +59,14 @@ class HybridIndex:
         self.sentence_vectors = sentence_vectors
         self.fact_vectors = fact_vectors
         self.bm25 = bm25
-        self.passage_codes = [frozenset(t for t in tokenize(p.text) if ":" in t) for p in self.passages]
+        # A passage "names" the codes in its text and the codes its document is about.
+        document_codes = {
+            d.doc_id: frozenset(t for code in d.codes for t in tokenize(code) if ":" in t) for d in documents
+        }
+        self.passage_codes = [
+            frozenset(t for t in tokenize(p.text) if ":" in t) | document_codes.get(p.doc_id, frozenset())
+            for p in self.passages
+        ]
         frequency = Counter(code for codes in self.passage_codes for code in codes)
         # 1.0 for a code in one passage, falling to 0.0 for a code in half the passages or more:
         # a code most passages name (the corpus's own subject code) singles out none of them.
