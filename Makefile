@@ -24,8 +24,11 @@ build: install
 run: build
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
+# Tests, then the evaluation gate on the default corpus (thresholds: eval/thresholds.yaml).
 test: install
 	$(BIN)/python -m pytest
+	$(BIN)/assistant build
+	$(BIN)/assistant eval --check
 
 clean:
 	rm -rf index/*/ index/CURRENT .pytest_cache

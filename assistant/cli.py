@@ -61,7 +61,7 @@ def ask(
     settings = _settings()
     turns = [q for q in question if q.strip()]
     if not turns:
-        errors.print("[red]Give a question[/red], e.g. assistant ask \"Does Cigna cover CPT 64642?\"")
+        errors.print("[red]Give a question[/red], e.g. assistant ask \"Is CPT 64642 covered by Aetna?\"")
         raise typer.Exit(2)
     answerer = load_answerer(settings, make_embedder(settings))
     answer = answerer.answer(turns, top_k=top_k)
@@ -163,11 +163,48 @@ def evaluate(
             answerer=answerer,
             progress=lambda _item: progress.advance(task),
         )
+    if isinstance(target, HttpTarget):
+        target.close()
     files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
     print_report(run.report, console, show_failures=show_failures)
     console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")
     if check and not run.report["gate"]["passed"]:
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    questions: Annotated[int, typer.Option(help="How many evaluation questions to send per round.")] = 50,
+    rounds: Annotated[int, typer.Option(help="Rounds over the questions.")] = 3,
+    url: Annotated[str | None, typer.Option(help="Benchmark a running server instead of starting one.")] = None,
+    eval_dir: Annotated[str, typer.Option(help="Folder with dev.jsonl and test.jsonl (question source).")] = "eval",
+) -> None:
+    """Time warm /v1/chat requests (median, p95) beside an HTTP baseline and in-process answering."""
+    from pathlib import Path
+
+    from rich.table import Table
+
+    from assistant.evaluation.bench import run_benchmark, serve_in_thread
+    from assistant.evaluation.dataset import load_items
+
+    items = [i for name in ("dev", "test") for i in load_items(Path(eval_dir) / f"{name}.jsonl") if len(i.turns) == 1]
+    sample = [i.turns[0] for i in items][:questions]
+    if url:
+        timings = run_benchmark(url, sample, None, rounds)
+    else:
+        from assistant.pipeline import load_answerer, make_embedder
+
+        settings = _settings()
+        answerer = load_answerer(settings, make_embedder(settings))
+        with serve_in_thread(settings, answerer) as served:
+            timings = run_benchmark(served, sample, answerer, rounds)
+    table = Table(title=f"Latency over {len(sample)} questions x {rounds} rounds (ms)")
+    for column in ("call", "n", "p50", "p95", "max", "p50 / health p50"):
+        table.add_column(column, justify="left" if column == "call" else "right")
+    baseline = next(t.p50 for t in timings if "healthz" in t.name)
+    for t in timings:
+        table.add_row(t.name, str(t.count), f"{t.p50:.1f}", f"{t.p95:.1f}", f"{t.max:.1f}", f"{t.p50 / baseline:.1f}x")
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:

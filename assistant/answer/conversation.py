@@ -47,9 +47,9 @@ def understand(
     """Understand the last user turn, using earlier turns when it is a follow-up.
 
     A last turn with a clear intent stands alone (codes from earlier turns are appended when it
-    names none). A last turn without one ("What about Cigna?") inherits the intent of the latest
+    names none). A last turn without one ("and for Medicare plans?") inherits the intent of the latest
     earlier turn that had one: that turn is rewritten with the new entities put in place of the
-    old ones of the same kind ("Does Aetna cover 64642?" -> "Does Cigna cover 64642?").
+    old ones of the same kind ("Is 64642 a covered service under Aetna plans?" -> "Is 64642 a covered service under Medicare plans?").
     """
     if not user_turns:
         raise ValueError("user_turns must hold at least one message")

@@ -25,7 +25,7 @@ class IntentClassifier:
     """Nearest-example intent classifier; the examples are embedded once, at construction."""
 
     def __init__(
-        self, intents: dict[str, IntentSpec], embedder: Embedder, *, cue_bonus: float = 0.05, keyword_bonus: float = 0.2
+        self, intents: dict[str, IntentSpec], embedder: Embedder, *, cue_bonus: float = 0.1, keyword_bonus: float = 0.2
     ) -> None:
         """Embed every example question of every intent and tokenize the keywords."""
         if not intents:

@@ -6,6 +6,7 @@ import logging
 import time
 
 from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
 
 from assistant.api.deps import AnswererDep, SettingsDep
 from assistant.api.schemas import (
@@ -87,6 +88,12 @@ def get_document(doc_id: str, answerer: AnswererDep) -> DocumentOut:
     if document is None:
         raise NotFoundError(f"No document {doc_id!r}. GET /v1/documents lists the documents.")
     return DocumentOut.of(document)
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    """Until the chat page exists, the root shows the interactive API docs."""
+    return RedirectResponse("/docs")
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

@@ -34,7 +34,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"messages": [{"role": "user", "content": "Does Cigna cover CPT 64642?"}]}]
+            "examples": [{"messages": [{"role": "user", "content": "Is CPT 64642 covered by Aetna?"}]}]
         },
     )
 

@@ -102,6 +102,16 @@ class HttpTarget:
         response = self._request("GET", "/v1/search", params={"q": query, "k": k})
         return response.json()["passages"], time.perf_counter() - started
 
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> HttpTarget:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._client.request(method, path, **kwargs)

@@ -1,0 +1,85 @@
+"""The evaluation set itself: valid, balanced as the issue asks, and never copied into answering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.evaluation.dataset import EvalDataError, load_items
+from tests.conftest import ROOT
+
+EVAL = ROOT / "eval"
+
+
+def all_items() -> list:
+    return load_items(EVAL / "dev.jsonl") + load_items(EVAL / "test.jsonl")
+
+
+def test_sets_have_the_required_mix() -> None:
+    dev, test = load_items(EVAL / "dev.jsonl"), load_items(EVAL / "test.jsonl")
+    items = dev + test
+    assert len(items) >= 80
+    assert len(test) >= len(items) / 3
+    assert len({i.id for i in items}) == len(items)
+    hard = [i for i in items if i.category in ("unanswerable", "adversarial")]
+    assert len(hard) >= 0.2 * len(items)
+    assert sum(1 for i in items if i.category == "multi_turn") >= 10
+    assert {i.category for i in dev} == {i.category for i in test}
+
+
+def test_evidence_quotes_are_verbatim_in_their_documents() -> None:
+    texts = {}
+    for path in (ROOT / "corpus" / "documents").glob("*.md"):
+        from assistant.ingest.documents import read_document
+
+        document = read_document(path)
+        texts[document.doc_id] = document.text
+    for item in all_items():
+        if item.evidence:
+            assert item.evidence.quote in texts[item.evidence.doc_id], item.id
+
+
+def _answering_files() -> list[Path]:
+    return [*(ROOT / "assistant").rglob("*.py"), *(ROOT / "prompts").rglob("*")]
+
+
+def test_no_eval_question_or_expected_answer_appears_in_package_or_prompts() -> None:
+    haystack = "\n".join(p.read_text(encoding="utf-8").lower() for p in _answering_files() if p.is_file())
+    corpus = "\n".join(p.read_text(encoding="utf-8").lower() for p in (ROOT / "corpus" / "documents").glob("*.md"))
+    for item in all_items():
+        for turn in item.turns:
+            assert turn.lower() not in haystack, f"{item.id}: question text {turn!r} found in package or prompts"
+        for group in item.must_include:
+            for pattern in group:
+                # Words of the sources themselves (payer names, "informed consent") are vocabulary,
+                # not answers written for the eval; anything longer that is not is an answer copied.
+                if len(pattern) > 12 and pattern.lower() not in corpus:
+                    assert pattern.lower() not in haystack, f"{item.id}: expected answer {pattern!r} copied"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "dev.jsonl:2: not valid JSON"),
+        (json.dumps({"id": "x", "category": "nonsense", "turns": ["q"], "answerable": False}), "dev.jsonl:2: category"),
+        (json.dumps({"id": "x", "category": "coverage", "turns": [], "answerable": False}), "dev.jsonl:2: turns"),
+        (json.dumps({"id": "x", "category": "coverage", "turns": ["q"], "answerable": True}), "needs evidence"),
+        (json.dumps({"id": "x", "category": "coverage", "turns": ["q"], "answerable": False, "must_include": [["(unclosed"]]}), "does not compile"),
+        (json.dumps({"id": "x", "category": "coverage", "turns": ["q"], "answerable": False, "extra": 1}), "extra"),
+        (json.dumps({"id": "a", "category": "coverage", "turns": ["q"], "answerable": False}), "used twice"),
+    ],
+)
+def test_malformed_items_are_reported_by_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "dev.jsonl"
+    good = json.dumps({"id": "a", "category": "coverage", "turns": ["q"], "answerable": False})
+    path.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(EvalDataError) as caught:
+        load_items(path)
+    assert message in str(caught.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EvalDataError, match="cannot read"):
+        load_items(tmp_path / "absent.jsonl")
