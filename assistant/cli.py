@@ -210,7 +210,6 @@ def bench(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (typed errors become a message and exit code 1)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         app(args=argv, prog_name="assistant")  # standalone: usage errors print themselves and exit

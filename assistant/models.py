@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PassageKind = Literal["chunk", "fact"]
+DocumentKind = Literal["publication", "reference"]
+Confidence = Literal["high", "medium"]
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,18 @@ class Document:
     added: str | None
     text: str
     path: str
+    kind: DocumentKind = "publication"
 
 
 @dataclass(frozen=True)
 class Fact:
-    """A claim a document makes, with the exact span of that document supporting it."""
+    """A claim with the exact span of a document supporting it.
+
+    A *quoted* fact is something a publication says, its quote taken from the publication. An
+    *attested* fact is this project's summary of a named outside source (``source``,
+    ``source_url``, ``confidence``, dates in force); its span is its own line in a generated
+    reference document.
+    """
 
     fact_id: str
     fact_type: str
@@ -35,6 +44,23 @@ class Fact:
     end: int
     entities: tuple[str, ...]
     summary: bool = False
+    source: str | None = None
+    source_url: str | None = None
+    confidence: Confidence | None = None
+    effective_from: str | None = None
+    effective_to: str | None = None
+    negative: bool = False
+
+    @property
+    def attested(self) -> bool:
+        """True for this project's summary of an outside source, False for a publication quote."""
+        return self.source is not None
+
+    def in_force(self, first: str, last: str) -> bool:
+        """Whether the fact applies on some day between ISO dates ``first`` and ``last``."""
+        return (self.effective_from is None or self.effective_from <= last) and (
+            self.effective_to is None or first <= self.effective_to
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,40 @@ class Citation:
     quote: str
     source_url: str | None
     score: float
+    kind: DocumentKind = "publication"
+    source: str | None = None
+    confidence: Confidence | None = None
+
+
+@dataclass(frozen=True)
+class ConflictSpec:
+    """A declared disagreement: its topic and, per side, a label and the fact ids stating it."""
+
+    conflict_id: str
+    topic: str
+    sides: tuple[tuple[str, tuple[str, ...]], ...]
+    intents: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+
+    def concerns(self, intent: str, entity_keys: set[str]) -> bool:
+        """Whether a question of ``intent`` naming ``entity_keys`` is about this conflict."""
+        return intent in self.intents or bool(entity_keys & set(self.entities))
+
+
+@dataclass(frozen=True)
+class ConflictClaim:
+    """One side of a disagreement: what it says and the citation marker it rests on."""
+
+    text: str
+    citation: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that disagree on a topic the answer touches; each side is cited."""
+
+    topic: str
+    claims: tuple[ConflictClaim, ...]
 
 
 @dataclass(frozen=True)
@@ -98,3 +158,4 @@ class Answer:
     index_version: str
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     intent: str | None = None
+    conflicts: tuple[Conflict, ...] = field(default_factory=tuple)

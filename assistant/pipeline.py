@@ -88,6 +88,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         facts=corpus.facts,
         passages=corpus.passages,
         sentences=corpus.sentences,
+        conflicts=corpus.conflicts,
         embedder=embedder,
         show_progress=show_progress,
     )

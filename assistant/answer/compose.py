@@ -7,6 +7,7 @@ prompts/, claims from corpus facts and document sentences. Every claim sentence 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -14,12 +15,13 @@ import numpy.typing as npt
 
 from assistant.answer.checks import citation_is_exact, markers_resolve, unsupported_entities
 from assistant.answer.conversation import Understanding, understand
-from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity, EntityRecognizer
+from assistant.answer.dates import ServicePeriod, date_of_service
+from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
-from assistant.models import Answer, Citation, Document, Fact, ScoredPassage
+from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
@@ -27,6 +29,7 @@ _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
+_INTENT_FALLBACK = 0.15
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class _Draft:
     sentences: list[tuple[str, list[tuple[str, int, int, float]]]] = field(default_factory=list)
     lead: str = ""
     notes: list[str] = field(default_factory=list)
+    conflicts: list[ConflictSpec] = field(default_factory=list)
     abstained: bool = False
     confidence: float = 0.0
     intent: str | None = None
@@ -72,6 +76,14 @@ class GroundedAnswerer:
         self.recognizer = EntityRecognizer(phrasebook.vocabulary)
         self.classifier = IntentClassifier(phrasebook.intents, embedder)
         self._known_keys = self._corpus_entity_keys()
+        self._publication_codes = {
+            key
+            for d in index.documents.values()
+            if d.kind == "publication"
+            for code in d.codes
+            for key in self.recognizer.keys(code)
+        }
+        self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones give context), with citations."""
@@ -81,6 +93,7 @@ class GroundedAnswerer:
             classifier=self.classifier,
             embedder=self.embedder,
             intent_threshold=self.settings.intent_threshold,
+            follow_up_openers=self.phrasebook.follow_up_openers,
         )
         retrieval = replace(self.retrieval, top_k=top_k or self.retrieval.top_k)
         passages = retrieve(self.index, understanding.query, understanding.vector, retrieval)
@@ -112,16 +125,35 @@ class GroundedAnswerer:
         spec = self.phrasebook.intents[top.name]
         if not spec.fact_types:
             return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
-        candidates = [f for f in self.index.facts if f.fact_type in spec.fact_types]
+        period = date_of_service(u.query)
+        candidates = [
+            f for f in self.index.facts
+            if f.fact_type in spec.fact_types and (period is None or f.in_force(period.first, period.last))
+        ]
         missing = self._missing_required(u.entities, spec, candidates)
         chosen, matched = self._select_facts(u, spec, candidates)
-        if missing and not matched:
+        out_of_force = self._out_of_force(u, spec, chosen, period)
+        if out_of_force and not chosen:
+            draft = self._from_facts(u, [], True, top.score, top.name, out_of_force, period)
+            draft.notes.append(_fill(self.phrasebook.phrasings.dated, period=period.describe() if period else ""))
+            return draft
+        required_missing = [e for e in missing if e.kind in spec.required_kinds]
+        if (missing and not matched) or (required_missing and not self._matched_kind(chosen, u, spec)):
             closest = [f for f in candidates if f.summary]
             return self._abstain(_fill(spec.missing, self.recognizer.label(missing[0].key)), top.name, closest)
+        if chosen and all(f.negative for f in chosen):
+            # The sources state that they do not hold this (e.g. no policy number was found).
+            return self._abstain(self.phrasebook.phrasings.stated_absent, top.name, chosen)
         if chosen:
-            draft = self._from_facts(u, chosen, matched, top.score, top.name)
+            keys = {e.key for e in u.entities}
+            chosen, conflicts = self._with_conflicts(chosen, period, top.name, keys)
+            draft = self._from_facts(u, chosen, matched, top.score, top.name, out_of_force, period)
+            draft.conflicts = conflicts
             # Answer what the sources hold; say plainly what they do not (no marker: not a claim).
             draft.notes = [_fill(spec.missing, self.recognizer.label(e.key)) for e in missing]
+            draft.notes += [_fill(self.phrasebook.phrasings.conflict, topic=c.topic) for c in conflicts]
+            if period is not None:
+                draft.notes.append(_fill(self.phrasebook.phrasings.dated, period=period.describe()))
             return draft
         if spec.extract:
             extracted = self._extract(u, passages, top.name)
@@ -130,30 +162,87 @@ class GroundedAnswerer:
         return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
 
     def _choose_intent(self, u: Understanding) -> IntentScore:
-        """The top intent, unless a close runner-up's facts cover more of the named entities.
+        """The top intent, unless another intent's facts cover more of the named entities.
 
         "Can it target nerves in the leg?" may read as a technique question by its words, but only
-        purpose facts mention limbs; entities settle near ties between intents.
+        purpose facts mention limbs; "Which condition is R25.2?" reads as a question about conditions, but
+        only diagnosis-code facts know R25.2. A close runner-up wins on coverage; when the top
+        intent covers none of the entities, any intent not far below the threshold may. The
+        publications' own subject codes do not steer this: facts of every kind name them.
         """
         top = u.top_intent
-        asked = {e.key for e in u.entities if e.kind not in SUBJECT_CODE_KINDS}
-        if not asked or top.score < self.settings.intent_threshold:
+        asked = {e.key for e in u.entities if e.key not in self._publication_codes}
+        if not asked or top.score < self.settings.intent_threshold - _INTENT_FALLBACK:
             return top
-        contenders = [
-            s for s in u.intents if s.score >= self.settings.intent_threshold and s.score >= top.score - _INTENT_MARGIN
-        ]
+        if top.score >= self.settings.intent_threshold and not self.phrasebook.intents[top.name].fact_types:
+            return top  # a question the sources never answer (fees, edits ...) stays one
+        required = set(self.phrasebook.intents[top.name].required_kinds)
+        if top.score >= self.settings.intent_threshold and any(e.kind in required for e in u.entities):
+            return top  # "Is 64645 covered by Molina?" stays a coverage question about Molina
 
         def covered(score: IntentScore) -> int:
             types = set(self.phrasebook.intents[score.name].fact_types)
             keys = {k for f in self.index.facts if f.fact_type in types for k in f.entities}
             return len(asked & keys)
 
-        return max(contenders, key=lambda s: (covered(s), s.score))
+        threshold = self.settings.intent_threshold
+        if top.score >= threshold and covered(top) > 0:
+            near = [s for s in u.intents if s.score >= threshold and s.score >= top.score - _INTENT_MARGIN]
+            return max(near, key=lambda s: (covered(s), s.score))
+        reachable = [s for s in u.intents if s.score >= threshold - _INTENT_FALLBACK and covered(s) > 0]
+        if not reachable:
+            return top
+        best = max(reachable, key=lambda s: (covered(s), s.score))
+        return IntentScore(best.name, max(best.score, threshold))
+
+    def _with_conflicts(
+        self, chosen: list[Fact], period: ServicePeriod | None, intent: str, keys: set[str]
+    ) -> tuple[list[Fact], list[ConflictSpec]]:
+        """``chosen`` plus every fact on the other sides of the declared conflicts it takes part
+        in, for conflicts that concern the question."""
+        by_id = {f.fact_id: f for f in self.index.facts}
+        ids = {f.fact_id for f in chosen}
+        named = {k for f in chosen for k in f.entities}
+        touched = [
+            c
+            for c in self.index.conflicts
+            if c.concerns(intent, keys)
+            and (any(i in ids for _, side in c.sides for i in side) or named & set(c.entities))
+        ]
+        facts = list(chosen)
+        for conflict in touched:
+            for _, side in conflict.sides:
+                for fact_id in side:
+                    fact = by_id[fact_id]
+                    if fact not in facts and (period is None or fact.in_force(period.first, period.last)):
+                        facts.append(fact)
+        return facts, touched
+
+    def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
+        """Entity keys that pick facts: every non-code entity, and codes that single facts out.
+
+        The codes the publications are about (their front-matter ``codes``) and codes that half the
+        candidates mention pick nothing: every answer is about them. Other codes ("What is
+        64643?") do.
+        """
+        asked = {e.key for e in u.entities if e.kind not in SUBJECT_CODE_KINDS}
+        for entity in u.entities:
+            if entity.kind in SUBJECT_CODE_KINDS and entity.key not in self._publication_codes:
+                mentions = sum(1 for f in candidates if entity.key in f.entities)
+                if 0 < mentions < len(candidates) / 2:
+                    asked.add(entity.key)
+        return asked
 
     def _missing_required(self, entities: list[Entity], spec: IntentSpec, candidates: list[Fact]) -> list[Entity]:
-        """Entities of a required kind that the question names but no candidate fact covers."""
+        """Entities of a required or noted kind that the question names but no candidate covers."""
         covered = {key for fact in candidates for key in fact.entities}
-        return [e for e in entities if e.kind in spec.required_kinds and e.key not in covered]
+        kinds = {*spec.required_kinds, *spec.noted_kinds}
+        return [e for e in entities if e.kind in kinds and e.key not in covered]
+
+    def _matched_kind(self, chosen: list[Fact], u: Understanding, spec: IntentSpec) -> bool:
+        """Whether a chosen fact covers an entity of a required kind that the question names."""
+        named = {e.key for e in u.entities if e.kind in spec.required_kinds}
+        return any(named & set(f.entities) for f in chosen)
 
     def _select_facts(self, u: Understanding, spec: IntentSpec, candidates: list[Fact]) -> tuple[list[Fact], bool]:
         """The facts that answer the question, and whether they were chosen by a named entity.
@@ -167,27 +256,52 @@ class GroundedAnswerer:
             return [], False
         similarity = self._fact_similarity(u, candidates)
         priority = {fact_type: rank for rank, fact_type in enumerate(spec.fact_types)}
-        asked = {e.key for e in u.entities if e.kind not in SUBJECT_CODE_KINDS}
+        asked = self._asked(u, candidates)
         chosen: list[Fact] = []
         remaining = set(asked)
 
-        def key(f: Fact) -> tuple[int, float, int, float]:
-            return (len(remaining & set(f.entities)), 1 / len(f.entities), -priority[f.fact_type], similarity[f.fact_id])
+        question_codes = {e.key for e in u.entities if e.kind in SUBJECT_CODE_KINDS}
+
+        def about_question_code(f: Fact) -> int:
+            """1 when the fact or its document is about a code the question names."""
+            document_codes = {k for c in self.index.documents[f.doc_id].codes for k in self.recognizer.keys(c)}
+            return int(bool(question_codes & (set(f.entities) | document_codes)))
+
+        def key(f: Fact) -> tuple[int, int, float, int, float]:
+            return (
+                len(remaining & set(f.entities)),
+                about_question_code(f),
+                1 / len(f.entities),
+                -priority[f.fact_type],
+                similarity[f.fact_id],
+            )
 
         while remaining:
             best = max(candidates, key=key)
             if not remaining & set(best.entities):
                 break
-            rank = key(best)[:3]
+            rank = key(best)[:4]
             # Facts as specific as the best one for the same entities (the publication saying the
             # same thing in several places) are all cited.
             peers = [
                 f
                 for f in candidates
-                if f not in chosen and key(f)[:3] == rank and remaining & set(f.entities) == remaining & set(best.entities)
+                if f not in chosen
+                and key(f)[:4] == rank
+                and remaining & set(f.entities) == remaining & set(best.entities)
+                and similarity[f.fact_id] >= similarity[best.fact_id] - self.settings.fact_margin
             ]
             chosen += sorted(peers, key=lambda f: -similarity[f.fact_id])
             remaining -= set(best.entities)
+        # A fact naming several asked entities ("JW and JZ are never reported together") does not
+        # say what each one is: add each entity's most specific fact as well.
+        for entity_key in sorted(k for k in asked if k.split(":", 1)[0] in CODE_KINDS):
+            remaining = {entity_key}
+            own = [f for f in candidates if entity_key in f.entities]
+            if chosen and own:
+                best = max(own, key=key)
+                if best not in chosen and len(best.entities) < min(len(f.entities) for f in chosen if entity_key in f.entities):
+                    chosen.append(best)
         if chosen:
             return chosen[:_MAX_FACTS], True
         ranked = sorted(candidates, key=lambda f: -similarity[f.fact_id])
@@ -197,14 +311,36 @@ class GroundedAnswerer:
         best_score = similarity[ranked[0].fact_id]
         return [f for f in ranked if similarity[f.fact_id] >= best_score - self.settings.fact_margin][:_MAX_FACTS], False
 
-    def _from_facts(self, u: Understanding, facts: list[Fact], matched: bool, intent_score: float, intent: str) -> _Draft:
-        similarity = self._fact_similarity(u, facts)
+    def _out_of_force(
+        self, u: Understanding, spec: IntentSpec, chosen: list[Fact], period: ServicePeriod | None
+    ) -> list[Fact]:
+        """Facts that would answer but are not in force for the question's date of service."""
+        if period is None:
+            return []
+        everything = [f for f in self.index.facts if f.fact_type in spec.fact_types]
+        undated, _ = self._select_facts(u, spec, everything)
+        return [f for f in undated if f not in chosen and not f.in_force(period.first, period.last)]
+
+    def _from_facts(
+        self,
+        u: Understanding,
+        facts: list[Fact],
+        matched: bool,
+        intent_score: float,
+        intent: str,
+        out_of_force: Sequence[Fact] = (),
+        period: ServicePeriod | None = None,
+    ) -> _Draft:
+        similarity = self._fact_similarity(u, [*facts, *out_of_force])
         # Facts are chosen by intent and entities, so support is how surely the intent was read,
         # raised when a named entity matched the fact exactly.
         confidence = min(1.0, intent_score + (self.settings.entity_bonus if matched else 0.0))
         draft = _Draft(confidence=confidence, intent=intent)
         for fact in facts:
-            draft.sentences.append((fact.statement, [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
+            draft.sentences.append((_dated(fact), [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
+        for fact in out_of_force:
+            lead = _fill(self.phrasebook.phrasings.not_in_force, period=period.describe() if period else "")
+            draft.sentences.append((f"{lead} {_dated(fact)}", [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
         if confidence < self.settings.abstain_threshold:
             return self._abstain(self.phrasebook.phrasings.unsupported, intent, facts, confidence)
         return draft
@@ -282,6 +418,7 @@ class GroundedAnswerer:
         else:
             text = " ".join([*sentences, *draft.notes])
         ordered = tuple(sorted(citations.values(), key=lambda c: c.marker))
+        conflicts = tuple(self._conflict_claims(c, citations) for c in draft.conflicts)
         if not markers_resolve(text, ordered) or not all(citation_is_exact(c, documents) for c in ordered):
             raise AnswerIntegrityError("an answer cited a span that does not resolve; please report this question")
         return Answer(
@@ -292,12 +429,26 @@ class GroundedAnswerer:
             index_version=self.index.index_version,
             citations=ordered,
             intent=draft.intent,
+            conflicts=conflicts,
         )
+
+    def _conflict_claims(self, conflict: ConflictSpec, citations: dict[tuple[str, int, int], Citation]) -> Conflict:
+        """A declared conflict as the claims of each side, with the markers citing them."""
+        by_id = {f.fact_id: f for f in self.index.facts}
+        claims = []
+        for label, side in conflict.sides:
+            for fact_id in side:
+                fact = by_id[fact_id]
+                citation = citations.get((fact.doc_id, fact.start, fact.end))
+                if citation is not None:
+                    claims.append(ConflictClaim(text=f"{label}: {_dated(fact)}", citation=citation.marker))
+        return Conflict(topic=conflict.topic, claims=tuple(claims))
 
     def _cite(self, citations: dict[tuple[str, int, int], Citation], doc_id: str, start: int, end: int, score: float) -> int:
         key = (doc_id, start, end)
         if key not in citations:
             document: Document = self.index.documents[doc_id]
+            fact = self._attested_by_span.get(key)
             citations[key] = Citation(
                 marker=len(citations) + 1,
                 doc_id=doc_id,
@@ -306,8 +457,11 @@ class GroundedAnswerer:
                 start=start,
                 end=end,
                 quote=document.text[start:end],
-                source_url=document.source_url,
+                source_url=fact.source_url if fact else document.source_url,
                 score=round(float(score), 4),
+                kind=document.kind,
+                source=fact.source if fact else document.publisher,
+                confidence=fact.confidence if fact else None,
             )
         return citations[key].marker
 
@@ -323,7 +477,7 @@ class GroundedAnswerer:
         for entity in u.entities:
             if entity.kind in spec.required_kinds:
                 return entity.label
-        return "this"
+        return spec.default_subject
 
     def _corpus_entity_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -334,6 +488,18 @@ class GroundedAnswerer:
             for code in document.codes:
                 keys |= self.recognizer.keys(code)
         return keys
+
+
+def _dated(fact: Fact) -> str:
+    """The fact's statement, saying from (and until) when it applies where that is known."""
+    if not fact.effective_from and not fact.effective_to:
+        return fact.statement
+    span = []
+    if fact.effective_from:
+        span.append(f"from {fact.effective_from}")
+    if fact.effective_to:
+        span.append(f"until {fact.effective_to}")
+    return f"{fact.statement.rstrip('.')} (in effect {' '.join(span)})."
 
 
 def _with_markers(sentence: str, markers: list[int]) -> str:

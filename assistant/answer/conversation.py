@@ -43,6 +43,7 @@ def understand(
     classifier: IntentClassifier,
     embedder: Embedder,
     intent_threshold: float,
+    follow_up_openers: list[str] = [],  # noqa: B006 (read only)
 ) -> Understanding:
     """Understand the last user turn, using earlier turns when it is a follow-up.
 
@@ -56,7 +57,9 @@ def understand(
     last = user_turns[-1]
     current = _analyse(last, recognizer, classifier, embedder)
     earlier = [t for t in user_turns[:-1] if t.strip()][-_LOOKBACK:]
-    if current.top_intent.score >= intent_threshold or not earlier:
+    opener = last.strip().lower()
+    continues = any(opener == o or opener.startswith(o + " ") or opener.startswith(o + ",") for o in follow_up_openers)
+    if (current.top_intent.score >= intent_threshold and not continues) or not earlier:
         carried_codes = _missing_codes(current.entities, earlier, recognizer)
         if not carried_codes:
             return current

@@ -54,20 +54,28 @@ class IntentClassifier:
         for name, spec in self._intents.items():
             cued = any(cue in kinds or cue.replace(".", ":", 1) in keys for cue in spec.cues)
             keyed = any(pattern.search(text) for pattern in self._keywords[name])
-            bonus = (self._cue_bonus if cued else 0.0) + (self._keyword_bonus if keyed else 0.0)
-            scores.append(IntentScore(name, min(1.0, best[name] + bonus)))
+            keyword_bonus = self._keyword_bonus if spec.keyword_bonus is None else spec.keyword_bonus
+            bonus = (self._cue_bonus if cued else 0.0) + (keyword_bonus if keyed else 0.0)
+            scores.append(IntentScore(name, best[name] + bonus))
         return sorted(scores, key=lambda s: -s.score)
 
 
 _CODE_PREFIX_RE = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
 
 
+_MASKS = {"cpt": "it", "hcpcs": "this drug", "icd": "this diagnosis", "nucc": "this provider type"}
+
+
 def mask_codes(text: str, entities: list[Entity]) -> str:
-    """``text`` with subject codes (CPT, HCPCS, ICD-10-CM, NUCC) and their prefix replaced by "it"."""
+    """``text`` with subject codes and their prefix replaced by a word for their kind.
+
+    "Is CPT 64642 covered by Aetna?" -> "Is it covered by Aetna?"; "Is J0588 billed per unit?" -> "Is this
+    drug billed per unit?": the kind of code says something about the question, its number does not.
+    """
     for entity in sorted(entities, key=lambda e: -e.start):
         if entity.kind in SUBJECT_CODE_KINDS:
             prefix = _CODE_PREFIX_RE.search(text[: entity.start])
             start = prefix.start() if prefix else entity.start
-            text = text[:start] + "it" + text[entity.end :]
+            text = text[:start] + _MASKS[entity.kind] + text[entity.end :]
     return text
 

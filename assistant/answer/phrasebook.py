@@ -28,10 +28,13 @@ class IntentSpec(BaseModel):
     examples: list[str] = Field(min_length=1)
     cues: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    keyword_bonus: float | None = Field(None, ge=0.0, le=1.0, description="Overrides the default bonus.")
     fact_types: list[str] = Field(default_factory=list)
     required_kinds: list[str] = Field(default_factory=list)
+    noted_kinds: list[str] = Field(default_factory=list)
     extract: bool = False
     missing: str = Field(min_length=1)
+    default_subject: str = "this"
 
 
 class Phrasings(BaseModel):
@@ -45,6 +48,10 @@ class Phrasings(BaseModel):
     unsupported: str
     closest: str
     closest_marked: str
+    stated_absent: str
+    conflict: str
+    dated: str
+    not_in_force: str
 
 
 class Phrasebook(BaseModel):
@@ -55,6 +62,7 @@ class Phrasebook(BaseModel):
     vocabulary: dict[str, dict[str, VocabularyEntry]]
     intents: dict[str, IntentSpec]
     phrasings: Phrasings
+    follow_up_openers: list[str] = Field(default_factory=list)
 
 
 def load_phrasebook(prompts_dir: Path) -> Phrasebook:
@@ -67,7 +75,8 @@ def load_phrasebook(prompts_dir: Path) -> Phrasebook:
         return Phrasebook(
             vocabulary=_load(prompts_dir / "entities.yaml"),
             intents=_load(prompts_dir / "intents.yaml").get("intents", {}),
-            phrasings=_load(prompts_dir / "answers.yaml"),
+            phrasings={k: v for k, v in _load(prompts_dir / "answers.yaml").items() if k != "follow_up_openers"},
+            follow_up_openers=_load(prompts_dir / "answers.yaml").get("follow_up_openers", []),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.ingest.chunking import chunk_document, section_at, split_sentences
+from assistant.ingest.conflicts import read_conflicts
 from assistant.ingest.documents import read_documents
 from assistant.ingest.facts import read_facts
-from assistant.models import Document, Fact, Passage, Sentence
+from assistant.ingest.references import icd_package_version, read_references
+from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
+from assistant.errors import CorpusError
 from assistant.fileio import sha256_file
 
 
@@ -21,12 +24,23 @@ class Corpus:
     facts: list[Fact]
     passages: list[Passage]
     sentences: list[Sentence]
+    conflicts: list[ConflictSpec]
 
 
 def corpus_files(corpus_dir: Path) -> dict[str, str]:
     """Checksums of the files that make up the corpus, keyed by path relative to ``corpus_dir``."""
-    paths = sorted([*corpus_dir.glob("documents/*.md"), *corpus_dir.glob("facts/*.yaml")])
-    return {str(path.relative_to(corpus_dir)): sha256_file(path) for path in paths}
+    paths = sorted(
+        [
+            *corpus_dir.glob("documents/*.md"),
+            *corpus_dir.glob("facts/*.yaml"),
+            *corpus_dir.glob("references/*.yaml"),
+            *corpus_dir.glob("conflicts.yaml"),
+        ]
+    )
+    files = {str(path.relative_to(corpus_dir)): sha256_file(path) for path in paths}
+    # ICD-10-CM descriptions come from a package: a new version of its data changes the corpus.
+    files[icd_package_version()] = "package"
+    return files
 
 
 def corpus_hash(files: dict[str, str]) -> str:
@@ -45,6 +59,16 @@ def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Cor
     """
     documents = read_documents(corpus_dir / "documents")
     facts = read_facts(corpus_dir / "facts", {d.doc_id: d for d in documents})
+    reference_documents, attested = read_references(corpus_dir / "references")
+    clashing = {d.doc_id for d in documents} & {d.doc_id for d in reference_documents}
+    if clashing:
+        raise CorpusError(f"{corpus_dir}: reference document ids {sorted(clashing)} clash with documents/.")
+    documents = [*documents, *reference_documents]
+    clashing = {f.fact_id for f in facts} & {f.fact_id for f in attested}
+    if clashing:
+        raise CorpusError(f"{corpus_dir}: fact ids {sorted(clashing)} are used in facts/ and references/.")
+    facts = [*facts, *attested]
+    conflicts = read_conflicts(corpus_dir / "conflicts.yaml", facts)
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     for document in documents:
@@ -53,7 +77,7 @@ def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Cor
         passages.extend(chunk_document(document, document_sentences, chunk_size, chunk_overlap))
     by_id = {d.doc_id: d for d in documents}
     passages.extend(fact_passage(fact, section_at(by_id[fact.doc_id].text, fact.start)) for fact in facts)
-    return Corpus(documents=documents, facts=facts, passages=passages, sentences=sentences)
+    return Corpus(documents=documents, facts=facts, passages=passages, sentences=sentences, conflicts=conflicts)
 
 
 def fact_passage(fact: Fact, section: str | None) -> Passage:

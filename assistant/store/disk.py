@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from assistant.errors import REBUILD_HINT, IndexMismatchError, IndexMissingError
-from assistant.models import Document, Fact, Passage, Sentence
+from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 from assistant.store.hybrid import HybridIndex
 from assistant.fileio import sha256_file, write_text_atomic
 from assistant.store.manifest import BuildInputs, Manifest
@@ -153,6 +153,7 @@ def _write_parts(index: HybridIndex, folder: Path) -> None:
     _write_jsonl(folder / "facts.jsonl", index.facts)
     _write_jsonl(folder / "passages.jsonl", index.passages)
     _write_jsonl(folder / "sentences.jsonl", index.sentences)
+    _write_jsonl(folder / "conflicts.jsonl", index.conflicts)
     index.bm25.save(str(folder / "bm25"), show_progress=False)
 
 
@@ -169,6 +170,16 @@ def _read_parts(folder: Path, index_version: str) -> HybridIndex:
         sentence_vectors=np.load(folder / "sentences.npy", allow_pickle=False),
         fact_vectors=np.load(folder / "facts.npy", allow_pickle=False),
         bm25=bm25s.BM25.load(str(folder / "bm25")),
+        conflicts=[
+            ConflictSpec(
+                c.conflict_id,
+                c.topic,
+                tuple((label, tuple(ids)) for label, ids in c.sides),
+                tuple(c.intents),
+                tuple(c.entities),
+            )
+            for c in _read_jsonl(folder / "conflicts.jsonl", ConflictSpec)
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.embed.protocol import Embedder
-from assistant.models import Document, Fact, Passage, Sentence
+from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 from assistant.store.tokenize import tokenize
 
 Vectors = npt.NDArray[np.float32]
+
+# bm25s sets its own logger to DEBUG on import; its per-call debug lines are noise for users.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class HybridIndex:
         sentence_vectors: Vectors,
         fact_vectors: Vectors,
         bm25: bm25s.BM25,
+        conflicts: Sequence[ConflictSpec] = (),
     ) -> None:
         """Assemble an index from its parts; the counts of vectors and records must agree."""
         if passage_index.ntotal != len(passages):
@@ -59,6 +64,7 @@ class HybridIndex:
         self.sentence_vectors = sentence_vectors
         self.fact_vectors = fact_vectors
         self.bm25 = bm25
+        self.conflicts = list(conflicts)
         # A passage "names" the codes in its text and the codes its document is about.
         document_codes = {
             d.doc_id: frozenset(t for code in d.codes for t in tokenize(code) if ":" in t) for d in documents
@@ -105,6 +111,7 @@ def build_hybrid_index(
     passages: Sequence[Passage],
     sentences: Sequence[Sentence],
     embedder: Embedder,
+    conflicts: Sequence[ConflictSpec] = (),
     show_progress: bool = False,
 ) -> HybridIndex:
     """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them."""
@@ -129,6 +136,7 @@ def build_hybrid_index(
         sentence_vectors=sentence_vectors,
         fact_vectors=fact_vectors,
         bm25=bm25,
+        conflicts=conflicts,
     )
 
 

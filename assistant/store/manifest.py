@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pydantic import BaseModel, ConfigDict
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class BuildInputs(BaseModel):

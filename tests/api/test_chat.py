@@ -136,7 +136,8 @@ def test_bad_search_gets_422(client: TestClient, params: dict) -> None:
 
 def test_documents_list_and_unknown_document(client: TestClient) -> None:
     listed = client.get("/v1/documents").json()
-    assert [d["doc_id"] for d in listed] == ["openpayer-cpt-64642"]
+    assert "openpayer-cpt-64642" in [d["doc_id"] for d in listed]
+    assert all(d["doc_id"].startswith("ref-") for d in listed if d["doc_id"] != "openpayer-cpt-64642")
     document = client.get("/v1/documents/openpayer-cpt-64642").json()
     assert set(document) == {"doc_id", "title", "source_url", "codes", "text"}
     missing = client.get("/v1/documents/no-such-doc")
@@ -145,7 +146,7 @@ def test_documents_list_and_unknown_document(client: TestClient) -> None:
 
 def test_healthz(client: TestClient) -> None:
     body = client.get("/healthz").json()
-    assert body["status"] == "ok" and body["documents"] == 1 and body["passages"] > 0
+    assert body["status"] == "ok" and body["documents"] >= 1 and body["passages"] > 0
 
 
 def test_unknown_route_is_json_404(client: TestClient) -> None:

@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.dataset import EvalDataError, load_items
+from assistant.ingest.corpus import load_corpus
 from tests.conftest import ROOT
 
 EVAL = ROOT / "eval"
 
 
 def all_items() -> list:
-    return load_items(EVAL / "dev.jsonl") + load_items(EVAL / "test.jsonl")
+    items = [item for path in sorted(EVAL.glob("*.jsonl")) for item in load_items(path)]
+    assert len({i.id for i in items}) == len(items), "ids are unique across every eval file"
+    return items
 
 
 def test_sets_have_the_required_mix() -> None:
@@ -30,12 +33,8 @@ def test_sets_have_the_required_mix() -> None:
 
 
 def test_evidence_quotes_are_verbatim_in_their_documents() -> None:
-    texts = {}
-    for path in (ROOT / "corpus" / "documents").glob("*.md"):
-        from assistant.ingest.documents import read_document
-
-        document = read_document(path)
-        texts[document.doc_id] = document.text
+    corpus = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150)  # generated references too
+    texts = {d.doc_id: d.text for d in corpus.documents}
     for item in all_items():
         if item.evidence:
             assert item.evidence.quote in texts[item.evidence.doc_id], item.id
@@ -47,7 +46,8 @@ def _answering_files() -> list[Path]:
 
 def test_no_eval_question_or_expected_answer_appears_in_package_or_prompts() -> None:
     haystack = "\n".join(p.read_text(encoding="utf-8").lower() for p in _answering_files() if p.is_file())
-    corpus = "\n".join(p.read_text(encoding="utf-8").lower() for p in (ROOT / "corpus" / "documents").glob("*.md"))
+    documents = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150).documents
+    corpus = "\n".join(d.text.lower() for d in documents)
     for item in all_items():
         for turn in item.turns:
             assert turn.lower() not in haystack, f"{item.id}: question text {turn!r} found in package or prompts"

@@ -12,6 +12,7 @@ from assistant.embed.fake import HashingEmbedder
 from assistant.errors import CorpusError, IndexMismatchError, IndexMissingError
 from assistant.pipeline import build_index, build_inputs, index_state, load_answerer
 from assistant.store.disk import current_folder, load_index, read_manifest
+from assistant.store.manifest import FORMAT_VERSION
 
 
 def test_build_writes_manifest_with_checksums(project_copy: Settings, fake_embedder: HashingEmbedder) -> None:
@@ -20,7 +21,7 @@ def test_build_writes_manifest_with_checksums(project_copy: Settings, fake_embed
     manifest = json.loads((report.path / "manifest.json").read_text())
     assert manifest["inputs"]["embedding_model"] == project_copy.embedding_model
     assert manifest["inputs"]["chunk_size"] == project_copy.chunk_size
-    assert manifest["inputs"]["format_version"] == 1
+    assert manifest["inputs"]["format_version"] == FORMAT_VERSION
     assert manifest["dimension"] == fake_embedder.dimension
     assert {"passages.faiss", "passages.jsonl", "documents.jsonl", "facts.jsonl"} <= set(manifest["files"])
     assert any(name.startswith("bm25/") for name in manifest["files"])
