@@ -174,7 +174,7 @@ class GroundedAnswerer:
         asked = {e.key for e in u.entities if e.key not in self._publication_codes}
         if not asked or top.score < self.settings.intent_threshold - _INTENT_FALLBACK:
             return top
-        if top.score >= self.settings.intent_threshold and not self.phrasebook.intents[top.name].fact_types:
+        if not self.phrasebook.intents[top.name].fact_types:
             return top  # a question the sources never answer (fees, edits ...) stays one
         required = set(self.phrasebook.intents[top.name].required_kinds)
         if top.score >= self.settings.intent_threshold and any(e.kind in required for e in u.entities):
@@ -189,7 +189,10 @@ class GroundedAnswerer:
         if top.score >= threshold and covered(top) > 0:
             near = [s for s in u.intents if s.score >= threshold and s.score >= top.score - _INTENT_MARGIN]
             return max(near, key=lambda s: (covered(s), s.score))
-        reachable = [s for s in u.intents if s.score >= threshold - _INTENT_FALLBACK and covered(s) > 0]
+        # A code the publications are not about ("What is 95874 used for?") is strong evidence on
+        # its own: any intent whose facts know it may answer.
+        floor = 0.0 if any(k.split(":", 1)[0] in SUBJECT_CODE_KINDS for k in asked) else threshold - _INTENT_FALLBACK
+        reachable = [s for s in u.intents if s.score >= floor and covered(s) > 0]
         if not reachable:
             return top
         best = max(reachable, key=lambda s: (covered(s), s.score))
