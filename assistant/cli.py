@@ -68,9 +68,14 @@ def ask(
     status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
     console.print(f"{status}  confidence={answer.confidence:.2f}  query={escape(answer.query)!r}")
     console.print(escape(answer.text), soft_wrap=True)
+    for conflict in answer.conflicts:
+        console.print(f"[magenta]Sources differ[/magenta] on {escape(conflict.topic)}: "
+                      + "; ".join(f"[{claim.citation}]" for claim in conflict.claims))
     for c in answer.citations:
         where = f" > {escape(c.section)}" if c.section else ""
         console.print(f"  [{c.marker}] {escape(c.title)}{where} ({c.doc_id} {c.start}-{c.end})")
+        if c.kind == "reference":
+            console.print(f"      this project's summary of: {escape(str(c.source))}; confidence: {c.confidence}")
         console.print(f"      \"{escape(' '.join(c.quote.split()))}\"")
         if c.source_url:
             console.print(f"      {escape(c.source_url)}")

@@ -68,11 +68,30 @@ class CitationOut(BaseModel):
     quote: str
     source_url: str | None
     score: float
+    kind: Literal["publication", "reference"] = Field(
+        description="publication: a source document's own words; reference: this project's summary of a named source."
+    )
+    source: str | None = Field(description="Who said it: the publisher, or the named source of a summary.")
+    confidence: Literal["high", "medium"] | None = Field(description="For summarized reference facts.")
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
         """Copy an internal citation."""
         return cls(**citation.__dict__)
+
+
+class ConflictClaimOut(BaseModel):
+    """One side of a disagreement and the citation marker it rests on."""
+
+    text: str
+    citation: int
+
+
+class ConflictOut(BaseModel):
+    """Sources that disagree on something the answer touches."""
+
+    topic: str
+    claims: list[ConflictClaimOut]
 
 
 class ChatResponse(BaseModel):
@@ -84,6 +103,7 @@ class ChatResponse(BaseModel):
     query: str = Field(description="The standalone question actually searched.")
     index_version: str
     citations: list[CitationOut]
+    conflicts: list[ConflictOut] = Field(default_factory=list, description="Where cited sources disagree.")
 
     @classmethod
     def of(cls, answer: Answer) -> ChatResponse:
@@ -95,6 +115,10 @@ class ChatResponse(BaseModel):
             query=answer.query,
             index_version=answer.index_version,
             citations=[CitationOut.of(c) for c in answer.citations],
+            conflicts=[
+                ConflictOut(topic=c.topic, claims=[ConflictClaimOut(text=x.text, citation=x.citation) for x in c.claims])
+                for c in answer.conflicts
+            ],
         )
 
 

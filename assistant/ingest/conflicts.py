@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import CorpusError
+from assistant.ingest.yaml_files import read_yaml_model
 from assistant.models import ConflictSpec, Fact
 
 
@@ -56,13 +56,7 @@ def read_conflicts(path: Path, facts: list[Fact]) -> list[ConflictSpec]:
     """
     if not path.is_file():
         return []
-    try:
-        parsed = ConflictsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot read conflicts ({exc}).") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CorpusError(f"{path}: invalid field {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
+    parsed = read_yaml_model(path, ConflictsFile, "conflicts")
     known = {f.fact_id for f in facts}
     specs = []
     for record in parsed.conflicts:

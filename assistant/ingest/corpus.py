@@ -6,14 +6,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import CorpusError
+from assistant.fileio import sha256_file
 from assistant.ingest.chunking import chunk_document, section_at, split_sentences
 from assistant.ingest.conflicts import read_conflicts
 from assistant.ingest.documents import read_documents
 from assistant.ingest.facts import read_facts
 from assistant.ingest.references import icd_package_version, read_references
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
-from assistant.errors import CorpusError
-from assistant.fileio import sha256_file
 
 
 @dataclass(frozen=True)

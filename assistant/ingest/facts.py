@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.errors import CorpusError
 from assistant.ingest.documents import DOC_ID_PATTERN
+from assistant.ingest.yaml_files import read_yaml_model
 from assistant.models import Document, Fact
 
 ENTITY_PATTERN = r"^[a-z_]+:[A-Za-z0-9._&-]+$"
@@ -54,7 +54,7 @@ def read_facts(folder: Path, documents: dict[str, Document]) -> list[Fact]:
     facts: list[Fact] = []
     seen: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
-        parsed = _parse_file(path)
+        parsed = read_yaml_model(path, FactsFile, "facts file")
         for record in parsed.facts:
             fact = _to_fact(path, record, parsed.doc_id, documents)
             if fact.fact_id in seen:
@@ -62,31 +62,6 @@ def read_facts(folder: Path, documents: dict[str, Document]) -> list[Fact]:
             seen.add(fact.fact_id)
             facts.append(fact)
     return facts
-
-
-def _parse_file(path: Path) -> FactsFile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot read facts file ({exc}).") from exc
-    try:
-        return FactsFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        fact_id = _fact_id_at(data, first["loc"])
-        label = f" fact {fact_id!r}" if fact_id else ""
-        raise CorpusError(f"{path}:{label} invalid field {where}: {first['msg']}") from exc
-
-
-def _fact_id_at(data: object, loc: tuple[int | str, ...]) -> str | None:
-    """The id of the fact a validation error location points into, if any."""
-    if isinstance(data, dict) and len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int):
-        items = data.get("facts")
-        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
-            value = items[loc[1]].get("id")
-            return str(value) if value is not None else None
-    return None
 
 
 def _to_fact(path: Path, record: FactRecord, default_doc: str, documents: dict[str, Document]) -> Fact:

@@ -15,12 +15,12 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from assistant.errors import CorpusError
 from assistant.ingest.documents import DOC_ID_PATTERN
 from assistant.ingest.facts import ENTITY_PATTERN
+from assistant.ingest.yaml_files import read_yaml_model
 from assistant.models import Document, Fact
 
 PUBLISHER = "This project (summary of public coding references)"
@@ -103,23 +103,7 @@ def icd_package_version() -> str:
 
 
 def _parse(path: Path) -> ReferencesFile:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot read references file ({exc}).") from exc
-    try:
-        parsed = ReferencesFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = first["loc"]
-        where = ".".join(str(p) for p in loc)
-        label = ""
-        if len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int) and isinstance(data, dict):
-            items = data.get("facts") or []
-            if loc[1] < len(items) and isinstance(items[loc[1]], dict):
-                label = f" fact {items[loc[1]].get('id')!r}"
-        hint = " Every attested fact must name its source." if where.endswith("source") else ""
-        raise CorpusError(f"{path}:{label} invalid field {where}: {first['msg']}.{hint}") from exc
+    parsed = read_yaml_model(path, ReferencesFile, "references file")
     for record in parsed.facts:
         bad = [e for e in record.entities if not re.match(ENTITY_PATTERN, e)]
         if bad:

@@ -32,9 +32,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from assistant.errors import REBUILD_HINT, IndexMismatchError, IndexMissingError
+from assistant.fileio import sha256_file, write_text_atomic
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 from assistant.store.hybrid import HybridIndex
-from assistant.fileio import sha256_file, write_text_atomic
 from assistant.store.manifest import BuildInputs, Manifest
 
 CURRENT = "CURRENT"

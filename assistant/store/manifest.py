@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+
 from pydantic import BaseModel, ConfigDict
 
 FORMAT_VERSION = 2

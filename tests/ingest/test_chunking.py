@@ -37,5 +37,5 @@ def test_chunks_respect_size_overlap_and_sections(size: int, overlap: int) -> No
         assert len(inside) == 1 or chunk.end - chunk.start <= size
         covered.update((s.start, s.end) for s in inside)
     assert covered == {(s.start, s.end) for s in sentences}, "every sentence lands in some chunk"
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         assert max(0, before.end - after.start) <= overlap, "chunks share more than the overlap"

@@ -1,0 +1,50 @@
+"""Answers that rest on reference facts: both sides of a conflict, dates, stated absences."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from assistant.answer.compose import GroundedAnswerer
+
+
+def ask(client: TestClient, question: str) -> dict:
+    response = client.post("/v1/chat", json={"messages": [{"role": "user", "content": question}]})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_bilateral_question_shows_both_sides_with_the_conflict(client: TestClient) -> None:
+    body = ask(client, "How should chemodenervation of both legs at one visit be billed?")
+    assert not body["abstained"]
+    assert "64643" in body["answer"] and "modifier 50" in body["answer"]
+    assert "differ" in body["answer"]
+    kinds = {c["kind"] for c in body["citations"]}
+    assert kinds == {"publication", "reference"}
+    conflict = next(c for c in body["conflicts"] if "extremities" in c["topic"].lower())
+    markers = {c["marker"] for c in body["citations"]}
+    assert len(conflict["claims"]) >= 2 and all(claim["citation"] in markers for claim in conflict["claims"])
+    reference = next(c for c in body["citations"] if c["kind"] == "reference")
+    assert reference["confidence"] in ("high", "medium") and reference["source"]
+
+
+def test_icd_answer_names_the_code_with_its_effective_date(client: TestClient) -> None:
+    body = ask(client, "Which ICD-10-CM code is relapsing remitting multiple sclerosis?")
+    assert "G35.A" in body["answer"] and "2025-10-01" in body["answer"]
+    assert any(c["doc_id"] == "ref-icd10" for c in body["citations"])
+
+
+def test_date_of_service_selects_the_rule_in_force(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Which ICD-10-CM code for multiple sclerosis on a 2024 claim?"])
+    assert "G35.A" not in answer.text.split("Not in force")[0]
+    assert "2025" in answer.text
+
+
+def test_stated_absence_abstains(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Which policy number does Cigna use for botulinum toxin?"])
+    assert answer.abstained
+    assert any("Cigna" in c.quote for c in answer.citations)
+
+
+def test_publication_only_question_is_still_attributed(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Is CPT 64642 covered by Aetna?"])
+    assert not answer.abstained and "publication" in answer.text.lower()
