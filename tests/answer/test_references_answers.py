@@ -48,3 +48,15 @@ def test_stated_absence_abstains(answerer: GroundedAnswerer) -> None:
 def test_publication_only_question_is_still_attributed(answerer: GroundedAnswerer) -> None:
     answer = answerer.answer(["Is CPT 64642 covered by Aetna?"])
     assert not answer.abstained and "publication" in answer.text.lower()
+
+
+def test_a_coverage_answer_stays_on_coverage(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Which payers list 64642 as covered?"])
+    assert len(answer.citations) == 1 and not answer.conflicts
+    assert "Major payers covering" in answer.citations[0].quote
+
+
+def test_place_of_service_answer_shows_the_pos_conflict(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["What POS is typical for 64642?"])
+    assert any("outpatient hospital" in c.topic.lower() for c in answer.conflicts)
+    assert "POS 19" in answer.text
