@@ -30,8 +30,18 @@ class ServicePeriod:
         return self.text if self.first != self.last else self.first
 
 
+_BEFORE = re.compile(r"(?i)\b(?:before|prior to|until)\s+(?P<year>(?:19|20)\d{2})\b")
+
+
 def date_of_service(question: str) -> ServicePeriod | None:
-    """The date of service the question states, or None when it gives none."""
+    """The date of service the question states, or None when it gives none.
+
+    "before 2016" is read as the year before: the rules in force just before that year began.
+    """
+    before = _BEFORE.search(question)
+    if before:
+        year = int(before.group("year")) - 1
+        return ServicePeriod(f"{year}-01-01", f"{year}-12-31", f"dates of service in {year}")
     for pattern in _PATTERNS:
         for match in pattern.finditer(question):
             if match.group("iso"):
