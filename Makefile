@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install build run test clean
+.PHONY: install build run lint test clean
 
 install: $(STAMP)
 
@@ -24,8 +24,12 @@ build: install
 run: build
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
-# Tests, then the evaluation gate on the default corpus (thresholds: eval/thresholds.yaml).
-test: install
+lint: install
+	$(BIN)/ruff check assistant tests
+	$(BIN)/mypy
+
+# Lint and types, tests, then the evaluation gate on the default corpus (eval/thresholds.yaml).
+test: lint
 	$(BIN)/python -m pytest
 	$(BIN)/assistant build
 	$(BIN)/assistant eval --check

@@ -107,7 +107,8 @@ class GroundedAnswerer:
 
     def embed_query(self, query: str) -> npt.NDArray[np.float32]:
         """The vector retrieval uses for ``query``: its embedding with billing codes masked."""
-        return self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
+        vector: npt.NDArray[np.float32] = self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
+        return vector
 
     # -- deciding what to say ------------------------------------------------------------
 

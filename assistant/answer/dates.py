@@ -54,8 +54,8 @@ def date_of_service(question: str) -> ServicePeriod | None:
                 if day:
                     return ServicePeriod(day, day, day)
             elif match.group("year"):
-                year = match.group("year")
-                return ServicePeriod(f"{year}-01-01", f"{year}-12-31", f"dates of service in {year}")
+                named = match.group("year")
+                return ServicePeriod(f"{named}-01-01", f"{named}-12-31", f"dates of service in {named}")
     return None
 
 

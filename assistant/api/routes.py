@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
@@ -24,7 +25,7 @@ from assistant.errors import InputError, NotFoundError
 
 log = logging.getLogger("assistant.api")
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Not found."},
     422: {"model": ErrorResponse, "description": "The request is malformed or breaks a documented limit."},
 }

@@ -81,14 +81,22 @@ def run_benchmark(url: str, questions: list[str], answerer: GroundedAnswerer | N
         chat: list[float] = []
         for _ in range(rounds):
             for question in questions:
-                body = {"messages": [{"role": "user", "content": question}]}
-                chat += measure(lambda body=body: client.post("/v1/chat", json=body).raise_for_status(), 1)
+                chat += measure(_chat_call(client, question), 1)
         results.append(timing("POST /v1/chat (loopback HTTP)", chat))
         results.append(timing("GET /healthz (HTTP baseline)", measure(lambda: client.get("/healthz"), len(chat))))
     if answerer is not None:
         direct: list[float] = []
         for _ in range(rounds):
             for question in questions:
-                direct += measure(lambda question=question: answerer.answer([question]), 1)
+                direct += measure(_answer_call(answerer, question), 1)
         results.append(timing("answerer.answer (in-process)", direct))
     return results
+
+
+def _chat_call(client: httpx.Client, question: str) -> Callable[[], object]:
+    body = {"messages": [{"role": "user", "content": question}]}
+    return lambda: client.post("/v1/chat", json=body).raise_for_status()
+
+
+def _answer_call(answerer: GroundedAnswerer, question: str) -> Callable[[], object]:
+    return lambda: answerer.answer([question])

@@ -150,8 +150,8 @@ def retrieval_metrics(
     rank and milliseconds taken."""
     ranks_by_mode: dict[str, list[int | None]] = {}
     ms_by_mode: dict[str, list[float]] = {}
-    for ranks, milliseconds in rows:
-        for mode, rank in ranks.items():
+    for item_ranks, milliseconds in rows:
+        for mode, rank in item_ranks.items():
             ranks_by_mode.setdefault(mode, []).append(rank)
         for mode, ms in milliseconds.items():
             ms_by_mode.setdefault(mode, []).append(ms)
