@@ -24,14 +24,12 @@ from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
-from assistant.store.tokenize import tokenize
 
 _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
 _INTENT_FALLBACK = 0.15
-_WORD_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -473,21 +471,11 @@ class GroundedAnswerer:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _fact_similarity(self, u: Understanding, facts: Sequence[Fact]) -> dict[str, float]:
-        """Cosine of the question and each fact, plus a share for the question's words it repeats.
-
-        Embeddings blur near-identical descriptions ("right dominant" and "left non-dominant");
-        the words settle them.
-        """
+    def _fact_similarity(self, u: Understanding, facts: list[Fact]) -> dict[str, float]:
         positions = {f.fact_id: i for i, f in enumerate(self.index.facts)}
         rows = [positions[f.fact_id] for f in facts]
         scores = self.index.fact_vectors[rows] @ u.vector
-        asked = set(tokenize(u.query))
-        similarity = {}
-        for fact, score in zip(facts, scores.tolist(), strict=True):
-            overlap = len(asked & set(tokenize(fact.statement))) / len(asked) if asked else 0.0
-            similarity[fact.fact_id] = float(score) + _WORD_WEIGHT * overlap
-        return similarity
+        return {f.fact_id: float(s) for f, s in zip(facts, scores.tolist(), strict=True)}
 
     def _subject(self, u: Understanding, spec: IntentSpec) -> str:
         for entity in u.entities:
