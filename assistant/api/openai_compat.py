@@ -7,7 +7,6 @@ citations travel in the extra top-level field ``grounding``.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -36,12 +35,10 @@ from assistant.api.openai_schemas import (
     unknown_parameters,
 )
 from assistant.api.schemas import ChatResponse, ErrorResponse
+from assistant.api.sse import sentence_deltas
 from assistant.models import Answer
 
 log = logging.getLogger("assistant.api")
-
-SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s)")
-
 
 class OpenAIRoute(APIRoute):
     """A route whose unknown request fields are a 400 ``unsupported_parameter``, as OpenAI answers."""
@@ -89,11 +86,6 @@ def grounding_of(answer: Answer) -> Grounding:
         query=native.query,
         conflicts=native.conflicts,
     )
-
-
-def sentence_deltas(text: str) -> list[str]:
-    """``text`` cut after each sentence end; the pieces join back to ``text`` exactly."""
-    return [piece for piece in SENTENCE_END.split(text) if piece]
 
 
 @openai_router.post(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 
 from assistant.api.deps import AnswererDep, SettingsDep
 from assistant.api.limits import answer_slot
@@ -22,6 +23,7 @@ from assistant.api.schemas import (
     PassageOut,
     SearchResponse,
 )
+from assistant.api.sse import sentence_deltas, sse_event
 from assistant.errors import InputError, NotFoundError
 
 log = logging.getLogger("assistant.api")
@@ -39,18 +41,46 @@ router = APIRouter()
 public_router = APIRouter()
 
 
+STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The answer; with `stream: true`, server-sent events `delta`, `citations`, `done`, `error`.",
+        "content": {
+            "text/event-stream": {
+                # One server-sent event; `data` is the event's JSON payload as text.
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "event": {"type": "string", "enum": ["delta", "citations", "done", "error"]},
+                        "data": {"type": "string"},
+                    },
+                    "required": ["event", "data"],
+                },
+                "example": 'event: delta\ndata: {"text": "The publication lists ... [1]."}\n\n'
+                'event: citations\ndata: [{"marker": 1, "...": "..."}]\n\nevent: done\ndata: {"answer": "..."}\n\n',
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/v1/chat",
     response_model=ChatResponse,
-    responses={**ERRORS, **BAD_BODY, 503: {"model": ErrorResponse, "description": "Too many answers in flight; retry shortly."}},
+    responses={
+        **STREAM_RESPONSE,
+        **ERRORS,
+        **BAD_BODY,
+        503: {"model": ErrorResponse, "description": "Too many answers in flight; retry shortly."},
+    },
     tags=["chat"],
     dependencies=[Depends(answer_slot)],
 )
-def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> ChatResponse:
+def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> ChatResponse | StreamingResponse:
     """Answer the last user message from the sources, with ``[n]`` markers and span citations.
 
     When the sources do not support an answer, ``abstained`` is true, the answer says so, and the
-    closest passages are cited. Earlier messages give context for follow-ups.
+    closest passages are cited. Earlier messages give context for follow-ups. With
+    ``stream: true`` the same answer arrives as server-sent events.
     """
     started = time.perf_counter()
     answer = answerer.answer(request.user_turns(), top_k=request.top_k)
@@ -65,7 +95,22 @@ def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> 
         len(answer.citations),
         elapsed_ms,
     )
-    return ChatResponse.of(answer)
+    response = ChatResponse.of(answer)
+    if request.stream:
+        return StreamingResponse(_chat_events(response), media_type="text/event-stream")
+    return response
+
+
+def _chat_events(response: ChatResponse) -> Iterator[str]:
+    """The answer as events: its sentences, then its citations, then the whole response."""
+    try:
+        for piece in sentence_deltas(response.answer):
+            yield sse_event("delta", {"text": piece})
+        yield sse_event("citations", [c.model_dump() for c in response.citations])
+        yield sse_event("done", response.model_dump())
+    except Exception:  # the client sees an event, the log sees the type; never a silent cut
+        log.exception("chat stream failed")
+        yield sse_event("error", {"message": "The answer could not be streamed; retry without stream."})
 
 
 @router.get("/v1/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])

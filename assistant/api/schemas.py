@@ -48,6 +48,13 @@ class ChatRequest(BaseModel):
         description=f"At most {MAX_MESSAGES} messages of at most {MAX_MESSAGE_CHARS} characters; the last from the user.",
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default from settings).")
+    stream: bool = Field(
+        False,
+        description=(
+            "Answer as server-sent events: `delta` ({text}: the answer sentence by sentence), "
+            "`citations` (the citation objects), `done` (the full response object), `error` ({message})."
+        ),
+    )
 
     @model_validator(mode="after")
     def _last_from_user(self) -> ChatRequest:

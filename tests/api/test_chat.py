@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,7 +83,7 @@ BAD_BODIES = [
     ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, str(MAX_MESSAGES)),
     ({"messages": [{"role": "system", "content": "hi"}]}, "role"),
     ({"messages": [{"role": "user", "content": "hi", "name": "x"}]}, "unknown field"),
-    ({"messages": [{"role": "user", "content": "hi"}], "stream": False}, "unknown field 'stream'"),
+    ({"messages": [{"role": "user", "content": "hi"}], "temperature": 0}, "unknown field 'temperature'"),
     ({"messages": [{"role": "user", "content": 42}]}, "content"),
     ({"messages": "Does Cigna cover 64642?"}, "messages"),
     ({"messages": [{"role": "user", "content": "hi"}], "top_k": 0}, "top_k"),
@@ -160,3 +163,28 @@ def test_question_text_is_not_logged(client: TestClient, caplog: pytest.LogCaptu
         client.post("/v1/chat", json={"messages": [{"role": "user", "content": secret}]})
     assert "Quimby" not in caplog.text and "5550123" not in caplog.text
     assert "abstained=" in caplog.text
+
+
+def test_streamed_chat_sends_sentences_citations_and_the_full_response(client: TestClient) -> None:
+    plain = ask(client, "Is 64642 covered by Aetna?")
+    body = {"messages": [{"role": "user", "content": "Is 64642 covered by Aetna?"}], "stream": True}
+    with client.stream("POST", "/v1/chat", json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _parse_events(response.iter_lines())
+    names = [name for name, _ in events]
+    assert names[0] == "delta" and names[-2:] == ["citations", "done"]
+    text = "".join(data["text"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert text == done["answer"] == plain["answer"]
+    assert events[-2][1] == done["citations"] == plain["citations"]
+
+
+def _parse_events(lines: Iterator[str]) -> list[tuple[str, Any]]:
+    events, name = [], ""
+    for line in lines:
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line.removeprefix("data: "))))
+    return events
