@@ -12,13 +12,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.compose import GroundedAnswerer
 from assistant.api.http_errors import ApiError
 from assistant.api.limits import AnswerSlots, BodyLimitMiddleware, RateLimiter, rate_limit
 from assistant.api.openai_compat import openai_router
-from assistant.api.routes import public_router, router
+from assistant.api.routes import STATIC_DIR, public_router, router
 from assistant.api.schemas import ErrorResponse
 from assistant.api.security import load_api_keys, require_api_key
 from assistant.config import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     app.include_router(router, **guarded)
     app.include_router(openai_router, **guarded)
     app.include_router(public_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

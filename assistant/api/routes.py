@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from assistant.api.deps import AnswererDep, SettingsDep
 from assistant.api.limits import answer_slot
@@ -39,6 +40,9 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter()
 public_router = APIRouter()
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+"""The chat page's files (index.html, app.js, app.css), served at ``/`` and under ``/static``."""
 
 
 STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -149,9 +153,9 @@ def get_document(doc_id: str, answerer: AnswererDep) -> DocumentOut:
 
 
 @public_router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
-    """Until the chat page exists, the root shows the interactive API docs."""
-    return RedirectResponse("/docs")
+def home() -> FileResponse:
+    """The chat page; its script calls the ``/v1`` routes (with the API key when one is required)."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 @public_router.get("/healthz", response_model=Health, tags=["health"])
