@@ -76,12 +76,20 @@ class GroundedAnswerer:
         self.recognizer = EntityRecognizer(phrasebook.vocabulary)
         self.classifier = IntentClassifier(phrasebook.intents, embedder)
         self._known_keys = self._corpus_entity_keys()
-        self._publication_codes = {
-            key
+        # Derived once here, not per question: code keys of each document's front-matter codes,
+        # and every entity key the facts of each intent mention.
+        self._document_code_keys = {
+            d.doc_id: frozenset(key for code in d.codes for key in self.recognizer.keys(code))
             for d in index.documents.values()
-            if d.kind == "publication"
-            for code in d.codes
-            for key in self.recognizer.keys(code)
+        }
+        self._publication_codes = {
+            key for d in index.documents.values() if d.kind == "publication" for key in self._document_code_keys[d.doc_id]
+        }
+        self._facts_by_id = {f.fact_id: f for f in index.facts}
+        self._fact_positions = {f.fact_id: i for i, f in enumerate(index.facts)}
+        self._intent_entity_keys = {
+            name: frozenset(k for f in index.facts if f.fact_type in spec.fact_types for k in f.entities)
+            for name, spec in phrasebook.intents.items()
         }
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
 
@@ -182,9 +190,7 @@ class GroundedAnswerer:
             return top  # "Is 64645 covered by Molina?" stays a coverage question about Molina
 
         def covered(score: IntentScore) -> int:
-            types = set(self.phrasebook.intents[score.name].fact_types)
-            keys = {k for f in self.index.facts if f.fact_type in types for k in f.entities}
-            return len(asked & keys)
+            return len(asked & self._intent_entity_keys[score.name])
 
         threshold = self.settings.intent_threshold
         if top.score >= threshold and covered(top) > 0:
@@ -204,7 +210,7 @@ class GroundedAnswerer:
     ) -> tuple[list[Fact], list[ConflictSpec]]:
         """``chosen`` plus every fact on the other sides of the declared conflicts it takes part
         in, for conflicts that concern the question."""
-        by_id = {f.fact_id: f for f in self.index.facts}
+        by_id = self._facts_by_id
         ids = {f.fact_id for f in chosen}
         named = {k for f in chosen for k in f.entities}
         touched = [
@@ -268,8 +274,7 @@ class GroundedAnswerer:
 
         def about_question_code(f: Fact) -> int:
             """1 when the fact or its document is about a code the question names."""
-            document_codes = {k for c in self.index.documents[f.doc_id].codes for k in self.recognizer.keys(c)}
-            return int(bool(question_codes & (set(f.entities) | document_codes)))
+            return int(bool(question_codes & (set(f.entities) | self._document_code_keys[f.doc_id])))
 
         def key(f: Fact) -> tuple[int, int, float, int, float]:
             return (
@@ -438,7 +443,7 @@ class GroundedAnswerer:
 
     def _conflict_claims(self, conflict: ConflictSpec, citations: dict[tuple[str, int, int], Citation]) -> Conflict:
         """A declared conflict as the claims of each side, with the markers citing them."""
-        by_id = {f.fact_id: f for f in self.index.facts}
+        by_id = self._facts_by_id
         claims = []
         for label, side in conflict.sides:
             for fact_id in side:
@@ -472,8 +477,7 @@ class GroundedAnswerer:
     # -- helpers ------------------------------------------------------------------------------
 
     def _fact_similarity(self, u: Understanding, facts: list[Fact]) -> dict[str, float]:
-        positions = {f.fact_id: i for i, f in enumerate(self.index.facts)}
-        rows = [positions[f.fact_id] for f in facts]
+        rows = [self._fact_positions[f.fact_id] for f in facts]
         scores = self.index.fact_vectors[rows] @ u.vector
         return {f.fact_id: float(s) for f, s in zip(facts, scores.tolist(), strict=True)}
 

@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.evaluation.dataset import load_items
 from assistant.evaluation.distractors import generate_distractors
 from assistant.evaluation.report import write_report
-from assistant.evaluation.runner import Thresholds, evaluate, load_thresholds
+from assistant.evaluation.runner import Thresholds, evaluate, gate, load_thresholds
 from assistant.evaluation.targets import HttpTarget, InProcessTarget
 from assistant.models import Answer
 from tests.conftest import ROOT
@@ -77,7 +77,7 @@ def test_gate_checks_hybrid_against_single_retrievers_with_distractors() -> None
         "splits": {"dev": {"answer_accuracy": 1.0}},
         "distractors": {"splits": {"dev": {"hybrid": {"recall@3": 0.5}, "dense": {"recall@3": 0.6}, "lexical": {"recall@3": 0.4}}}},
     }
-    result = evaluate.__globals__["gate"](report, Thresholds(minimums={"answer_accuracy": 0.9}))
+    result = gate(report, Thresholds(minimums={"answer_accuracy": 0.9}))
     assert not result["passed"]
     assert [c["passed"] for c in result["checks"]] == [True, False]
 
