@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder with documents/ and facts/.")
     index_dir: Path = Field(Path("index"), description="Folder the built index is written to.")
     prompts_dir: Path = Field(Path("prompts"), description="Folder with intents and phrasing data.")
+    data_dir: Path = Field(Path("data"), description="Folder for runtime data (feedback.sqlite3), created on first use.")
 
     embedding_model: str = Field(
         DEFAULT_MODEL,

@@ -9,7 +9,8 @@
     │   └── IndexMismatchError
     ├── InputError             a question or request the assistant cannot accept
     ├── NotFoundError          a requested document (or other item) does not exist
-    └── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
+    ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
+    └── FeedbackStoreError     the feedback database cannot be opened or written
 
 Each edge translates these once: the HTTP layer into a JSON error with a status code, the CLI
 into a message and a non-zero exit code. Messages say what is wrong and what to do about it.
@@ -59,3 +60,7 @@ class AnswerIntegrityError(AssistantError):
 
 
 REBUILD_HINT = "Run `assistant build --force` (or `make run`) to rebuild the index."
+
+
+class FeedbackStoreError(AssistantError):
+    """The feedback database under the data directory cannot be created, read or written."""

@@ -28,6 +28,7 @@ def copy_project_data(destination: Path) -> Settings:
         corpus_dir=destination / "corpus",
         index_dir=destination / "index",
         prompts_dir=destination / "prompts",
+        data_dir=destination / "data",
     )
 
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.compose import GroundedAnswerer
+from assistant.api.feedback_routes import feedback_router
 from assistant.api.http_errors import ApiError
 from assistant.api.limits import AnswerSlots, BodyLimitMiddleware, RateLimiter, rate_limit
 from assistant.api.openai_compat import openai_router
@@ -23,7 +24,8 @@ from assistant.api.routes import STATIC_DIR, public_router, router
 from assistant.api.schemas import ErrorResponse
 from assistant.api.security import load_api_keys, require_api_key
 from assistant.config import Settings
-from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.errors import AssistantError, FeedbackStoreError, InputError, NotFoundError
+from assistant.feedback.store import FeedbackStore
 
 log = logging.getLogger("assistant.api")
 
@@ -57,12 +59,14 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.answer_slots = AnswerSlots(settings.max_concurrent_answers)
     app.state.started_at = time.time()
+    app.state.feedback_store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     guarded: dict[str, Any] = {
         "dependencies": [Depends(require_api_key), Depends(rate_limit)],
         "responses": GUARD_ERRORS,
     }
     app.include_router(router, **guarded)
     app.include_router(openai_router, **guarded)
+    app.include_router(feedback_router, **guarded)
     app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
@@ -111,6 +115,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             content={"error": {"code": exc.code, "message": exc.message}},
             headers=exc.headers,
         )
+
+    @app.exception_handler(FeedbackStoreError)
+    async def feedback_unavailable(request: Request, exc: FeedbackStoreError) -> JSONResponse:
+        log.error("feedback store failed: %s", exc)
+        return _error(503, "feedback_unavailable", "Feedback could not be saved right now; retry, or tell an admin.")
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:

@@ -70,6 +70,8 @@ class ChatRequest(BaseModel):
 class CitationOut(BaseModel):
     """A checkable citation: ``quote == GET /v1/documents/{doc_id} .text[start:end]``."""
 
+    model_config = ConfigDict(strict=True)
+
     marker: int
     doc_id: str
     title: str
@@ -94,12 +96,16 @@ class CitationOut(BaseModel):
 class ConflictClaimOut(BaseModel):
     """One side of a disagreement and the citation marker it rests on."""
 
+    model_config = ConfigDict(strict=True)
+
     text: str
     citation: int
 
 
 class ConflictOut(BaseModel):
     """Sources that disagree on something the answer touches."""
+
+    model_config = ConfigDict(strict=True)
 
     topic: str
     claims: list[ConflictClaimOut]
@@ -108,6 +114,9 @@ class ConflictOut(BaseModel):
 class ChatResponse(BaseModel):
     """The answer with its citations and the facts needed to audit it."""
 
+    # Strict, like the models it holds: POST /v1/feedback reads responses back from clients, uncoerced.
+    model_config = ConfigDict(strict=True)
+
     answer: str
     abstained: bool = Field(description="True when the sources do not support an answer.")
     confidence: float = Field(ge=0.0, le=1.0, description="Support score that drives abstention.")
@@ -115,6 +124,7 @@ class ChatResponse(BaseModel):
     index_version: str
     citations: list[CitationOut]
     conflicts: list[ConflictOut] = Field(default_factory=list, description="Where cited sources disagree.")
+    intent: str | None = Field(None, description="The kind of question recognised (prompts/intents.yaml), if any.")
 
     @classmethod
     def of(cls, answer: Answer) -> ChatResponse:
@@ -130,6 +140,7 @@ class ChatResponse(BaseModel):
                 ConflictOut(topic=c.topic, claims=[ConflictClaimOut(text=x.text, citation=x.citation) for x in c.claims])
                 for c in answer.conflicts
             ],
+            intent=answer.intent,
         )
 
 

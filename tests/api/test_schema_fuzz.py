@@ -1,11 +1,11 @@
 """Schemathesis (its own CLI, default checks) against the app's OpenAPI schema, keys and limits on.
 
 The app is the real one over the real index, served by uvicorn on loopback. One default check is
-switched off: ``positive_data_acceptance``, because the schema cannot express two rules of the
-request body: the last (non-system) message must come from the user, and for
-``/v1/chat/completions`` a user message must not be blank and text parts count together toward the
-length limit. Requests breaking them are refused with a documented 422, which that check would
-report as "schema-valid request rejected".
+switched off: ``positive_data_acceptance``, because the schema cannot express these rules of the
+request body: the last (non-system) message must come from the user; for ``/v1/chat/completions`` a
+user message must not be blank and text parts count together toward the length limit; for
+``/v1/feedback`` the messages must include a user question. Requests breaking them are refused with
+a documented 422, which that check would report as "schema-valid request rejected".
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def test_schemathesis_finds_no_failures(real_settings: Settings, answerer: Groun
             "max_body_bytes": 65_536,
             "max_concurrent_answers": 4,
             "rate_limit_per_minute": 1_000_000,
+            "data_dir": tmp_path / "data",
         }
     )
     with serving(create_app(settings, answerer=answerer)) as url:
@@ -43,4 +44,4 @@ def test_schemathesis_finds_no_failures(real_settings: Settings, answerer: Groun
         )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
-    assert "Tested: 7" in result.stdout
+    assert "Tested: 8" in result.stdout
