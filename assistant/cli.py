@@ -72,7 +72,7 @@ def ask(
         console.print(f"[magenta]Sources differ[/magenta] on {escape(conflict.topic)}: "
                       + "; ".join(f"[{claim.citation}]" for claim in conflict.claims))
     for c in answer.citations:
-        where = f" > {escape(c.section)}" if c.section else ""
+        where = f" > {escape(c.section)}" if c.section and c.section != c.title else ""
         console.print(f"  [{c.marker}] {escape(c.title)}{where} ({c.doc_id} {c.start}-{c.end})")
         if c.kind == "reference":
             console.print(f"      this project's summary of: {escape(str(c.source))}; confidence: {c.confidence}")

@@ -16,6 +16,7 @@ import pytest
 
 from assistant.answer.compose import GroundedAnswerer
 from assistant.api.app import create_app
+from assistant.cli import main
 from assistant.config import Settings
 from tests.api.conftest import serving
 
@@ -29,6 +30,8 @@ QUIET_FLAGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 60_000
+SCREENSHOTS = Path(os.environ.get("ASSISTANT_SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "test-artifacts"))
+"""Screenshots of the main states land here (git-ignored; CI keeps them as artifacts)."""
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +72,18 @@ def _ask(page: Any, text: str) -> None:
     page.press("#question", "Enter")
 
 
+def _answered(page: Any) -> Any:
+    """The newest finished answer, once its text and markers are in."""
+    answer = page.locator("article.answer:not(.thinking)").last
+    answer.locator(".body button.marker").first.wait_for(timeout=TIMEOUT_MS)
+    return answer
+
+
+def _screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
 def test_ask_then_open_the_cited_quote(browser: Any, base_url: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
@@ -84,6 +99,7 @@ def test_ask_then_open_the_cited_quote(browser: Any, base_url: str) -> None:
         assert "Aetna" in mark.inner_text()
         assert page.locator("#panel").is_visible()
         assert page.inner_text("#panel-title").startswith("[1] ")
+        _screenshot(page, "desktop-answer-with-open-citation")
     finally:
         page.close()
 
@@ -99,6 +115,7 @@ def test_narrow_screen_has_no_horizontal_scroll(browser: Any, base_url: str) -> 
         # Under 700px the panel sits below the answer, inside the conversation.
         assert page.evaluate("document.querySelector('#log #panel') !== null")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        _screenshot(page, "narrow-360px-citation-below-answer")
     finally:
         page.close()
 
@@ -186,3 +203,106 @@ def test_an_unreachable_server_is_said_plainly(browser: Any, base_url: str) -> N
         assert page.input_value("#question") == "Is 64642 covered by Aetna?"
     finally:
         page.close()
+
+
+def test_a_follow_up_uses_the_conversation(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "/")
+        _ask(page, "Does Aetna cover 64642?")
+        _answered(page)
+        _ask(page, "What about Cigna?")
+        page.locator("article.answer:not(.thinking)").nth(1).locator(".body button.marker").first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+        follow_up = page.locator("article.answer").nth(1)
+        assert "Cigna" in follow_up.locator(".body").inner_text()
+        assert "abstained" not in (follow_up.get_attribute("class") or "")
+        _screenshot(page, "desktop-follow-up")
+    finally:
+        page.close()
+
+
+def test_an_off_topic_question_is_shown_as_not_in_the_sources(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "/")
+        _ask(page, "What is the RVU for 64642?")
+        answer = page.locator("article.answer.abstained")
+        answer.wait_for(timeout=TIMEOUT_MS)
+        assert answer.locator(".label").first.text_content() == "Not in the sources"
+        assert "Closest passages" in answer.inner_text()
+        assert answer.locator(".sources li").count() >= 1
+        _screenshot(page, "desktop-abstention-with-closest-passages")
+    finally:
+        page.close()
+
+
+def test_a_conflict_shows_each_side_with_its_citation(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "/")
+        _ask(page, "How do I bill chemodenervation of both arms in one session?")
+        answer = _answered(page)
+        conflict = answer.locator(".conflict").first
+        conflict.wait_for(timeout=TIMEOUT_MS)
+        assert conflict.inner_text().startswith("Sources differ")
+        assert conflict.locator("li").count() >= 2
+        assert conflict.locator("li button.marker").count() >= 2
+        _screenshot(page, "desktop-conflict")
+    finally:
+        page.close()
+
+
+def test_keyboard_only_ask_open_and_close_a_source(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "/")
+        assert page.evaluate("document.activeElement.id") == "question"
+        page.keyboard.type("Does Cigna cover 64642?")
+        page.keyboard.press("Enter")
+        answer = _answered(page)
+        marker = answer.locator(".body button.marker").first
+        marker.focus()
+        page.keyboard.press("Enter")
+        page.locator("#panel mark").wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate("document.activeElement.id") == "panel-close"
+        page.keyboard.press("Escape")
+        assert page.locator("#panel").is_hidden()
+        assert page.evaluate("document.activeElement.classList.contains('marker')")
+        for control in page.locator("button, textarea, input").all():
+            assert control.get_attribute("aria-label") or control.inner_text().strip() or control.get_attribute("id")
+    finally:
+        page.close()
+
+
+def test_feedback_is_sent_and_found_in_the_export(
+    browser: Any, base_url: str, real_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "/")
+        _ask(page, "Does Aetna cover 64642?")
+        answer = _answered(page)
+        answer.locator("button.thumb.down").click()
+        form = answer.locator("form.feedback-form")
+        form.wait_for(timeout=TIMEOUT_MS)
+        form.locator("textarea").nth(0).fill("Checked for member ID XJH123456789, DOB 03/14/1961; policy from 2016-01-01.")
+        form.locator("textarea").nth(1).fill("Aetna is listed for 64642 and 64643.")
+        _screenshot(page, "desktop-feedback-form")
+        form.locator("button.send-feedback").click()
+        status = answer.locator(".feedback-status")
+        status.filter(has_text="saved").wait_for(timeout=TIMEOUT_MS)
+        assert "masked" in status.inner_text()
+        _screenshot(page, "desktop-feedback-saved")
+    finally:
+        page.close()
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(real_settings.data_dir))
+    exported = tmp_path / "feedback.jsonl"
+    assert main(["feedback", "export", "--format", "jsonl", "--output", str(exported)]) == 0
+    records = [json.loads(line) for line in exported.read_text().splitlines()]
+    mine = [r for r in records if r["expected_answer"] == "Aetna is listed for 64642 and 64643."]
+    assert len(mine) == 1
+    assert mine[0]["comment"] == "Checked for member ID [MEMBER-ID], DOB [DOB]; policy from 2016-01-01."
+    assert mine[0]["rating"] == "down" and mine[0]["conversation"][-1]["content"] == "Does Aetna cover 64642?"
+    assert mine[0]["citations"] and mine[0]["index_version"]

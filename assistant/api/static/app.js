@@ -208,6 +208,7 @@
     while (history.length > MAX_MESSAGES) history.shift();
     addUserMessage(text);
     const view = addPendingAnswer();
+    view.messages = history.slice();
     let streamed = "";
     let result = null;
     try {
@@ -336,7 +337,7 @@
       for (const citation of citations) {
         const item = el("li");
         item.appendChild(markerButton(citation, article));
-        item.appendChild(document.createTextNode(" " + citation.title + (citation.section ? " — " + citation.section : "")));
+        item.appendChild(document.createTextNode(" " + citation.title + (sectionOf(citation) ? " — " + sectionOf(citation) : "")));
         list.appendChild(item);
       }
       sources.appendChild(list);
@@ -353,7 +354,83 @@
     });
     actions.appendChild(copy);
     article.appendChild(actions);
+    article.appendChild(feedbackControls(view.messages || [], result));
     scrollToEnd();
+  }
+
+  /* ---------- feedback ---------- */
+
+  let feedbackCount = 0;
+
+  /** Thumbs up/down, then an optional comment and expected answer, sent to POST /v1/feedback. */
+  function feedbackControls(messages, result) {
+    const n = ++feedbackCount;
+    const box = el("div", { cls: "feedback" });
+    const row = el("div", { cls: "feedback-row", attrs: { role: "group", "aria-label": "Rate this answer" } });
+    const up = el("button", { cls: "thumb up", text: "✓ Helpful", attrs: { type: "button", "aria-pressed": "false", "aria-label": "Rate this answer helpful" } });
+    const down = el("button", { cls: "thumb down", text: "✗ Not right", attrs: { type: "button", "aria-pressed": "false", "aria-label": "Rate this answer not right" } });
+    row.appendChild(up);
+    row.appendChild(down);
+    box.appendChild(row);
+
+    const form = el("form", { cls: "feedback-form", attrs: { "aria-label": "Feedback on this answer" } });
+    form.hidden = true;
+    const commentId = "fb-comment-" + n;
+    const expectedId = "fb-expected-" + n;
+    form.appendChild(el("label", { text: "Comment (optional)", attrs: { for: commentId } }));
+    const comment = el("textarea", { attrs: { id: commentId, rows: "2", maxlength: "4000" } });
+    form.appendChild(comment);
+    form.appendChild(el("label", { text: "Expected answer (optional)", attrs: { for: expectedId } }));
+    const expected = el("textarea", { attrs: { id: expectedId, rows: "2", maxlength: "4000" } });
+    form.appendChild(expected);
+    form.appendChild(el("p", { cls: "hint", text: "Do not enter patient details: identifiers are masked before storing." }));
+    const submit = el("button", { cls: "send-feedback", text: "Send feedback", attrs: { type: "submit" } });
+    form.appendChild(submit);
+    const note = el("p", { cls: "feedback-status", attrs: { role: "status", "aria-live": "polite" } });
+    box.appendChild(form);
+    box.appendChild(note);
+
+    let rating = null;
+    function choose(which) {
+      rating = which;
+      up.setAttribute("aria-pressed", String(which === "up"));
+      down.setAttribute("aria-pressed", String(which === "down"));
+      form.hidden = false;
+      note.textContent = "";
+      comment.focus();
+    }
+    up.addEventListener("click", function () { choose("up"); });
+    down.addEventListener("click", function () { choose("down"); });
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (!rating) return;
+      submit.disabled = true;
+      note.classList.remove("error");
+      note.textContent = "Sending…";
+      const body = { rating: rating, messages: messages, response: result };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      if (expected.value.trim()) body.expected_answer = expected.value.trim();
+      try {
+        const response = await call("/v1/feedback", { method: "POST", body: JSON.stringify(body) });
+        const receipt = await response.json();
+        form.hidden = true;
+        up.disabled = true;
+        down.disabled = true;
+        note.textContent = "Thank you: feedback #" + receipt.id + " saved" +
+          (receipt.redactions ? " (" + receipt.redactions + " identifier(s) masked)." : ".");
+      } catch (error) {
+        note.classList.add("error");
+        note.textContent = "Feedback not saved: " + describeFailure(error);
+        submit.disabled = false;
+      }
+    });
+    return box;
+  }
+
+  /** The citation's section when it says more than the document title. */
+  function sectionOf(citation) {
+    return citation.section && citation.section !== citation.title ? String(citation.section) : "";
   }
 
   /** The answer and its numbered sources as plain text, for a claim note or an appeal. */
@@ -419,7 +496,7 @@
     placePanel(article);
     panel.hidden = false;
     panelTitle.textContent = "[" + citation.marker + "] " + citation.title;
-    panelMeta.textContent = (citation.section ? "Section: " + citation.section + " · " : "") + "Document " + citation.doc_id;
+    panelMeta.textContent = (sectionOf(citation) ? "Section: " + sectionOf(citation) + " · " : "") + "Document " + citation.doc_id;
     panelLink.textContent = "";
     const href = citation.source_url ? safeUrl(citation.source_url) : null;
     if (href) {
