@@ -306,3 +306,45 @@ def test_feedback_is_sent_and_found_in_the_export(
     assert mine[0]["comment"] == "Checked for member ID [MEMBER-ID], DOB [DOB]; policy from 2016-01-01."
     assert mine[0]["rating"] == "down" and mine[0]["conversation"][-1]["content"] == "Does Aetna cover 64642?"
     assert mine[0]["citations"] and mine[0]["index_version"]
+
+
+def test_the_answer_streams_in_and_copies_with_its_sources(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/")
+        page.fill("#question", "Does Aetna cover 64642?")
+        page.press("#question", "Shift+Enter")
+        page.keyboard.type("And Cigna?")
+        assert page.input_value("#question") == "Does Aetna cover 64642?\nAnd Cigna?"  # Shift+Enter: a new line
+        page.fill("#question", "Which specialties perform 64642?")
+        with page.expect_response("**/v1/chat") as streamed:
+            page.press("#question", "Enter")
+        response = streamed.value
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert json.loads(response.request.post_data or "{}")["stream"] is True
+        answer = _answered(page)
+        answer.locator("button.copy").click()
+        answer.locator("button.copy", has_text="Copied").wait_for(timeout=TIMEOUT_MS)
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(answer.locator(".body").inner_text().split(" [")[0])
+        assert "\nSources:\n[1] " in copied and '"' in copied
+    finally:
+        context.close()
+
+
+def test_a_server_error_is_said_plainly(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    try:
+        page.route("**/v1/chat", lambda route: route.fulfill(
+            status=500, content_type="application/json",
+            body=json.dumps({"error": {"code": "internal_error", "message": "The assistant could not answer."}})))
+        page.goto(base_url + "/")
+        _ask(page, "Is 64642 covered by Aetna?")
+        failure = page.locator("article.failure")
+        failure.wait_for(timeout=TIMEOUT_MS)
+        assert "500" in failure.inner_text() and "could not answer" in failure.inner_text()
+        assert page.input_value("#question") == "Is 64642 covered by Aetna?"
+    finally:
+        page.close()
