@@ -19,7 +19,7 @@ from assistant.ingest.chunking import escape_headings, split_sections
 from assistant.ingest.documents import SourceFormat
 from assistant.ingest.html_text import extract_html
 from assistant.ingest.pdf_text import extract_pdf
-from assistant.ingest.plain_text import decode_text, tidy_text
+from assistant.ingest.plain_text import decode_text, metadata_text, tidy_text
 
 FORMATS: dict[str, SourceFormat] = {
     ".md": "markdown",
@@ -121,9 +121,9 @@ def _markdown(path: Path, text: str) -> Extracted:
         path,
         "markdown",
         body,
-        _string(metadata.get("title")) or (headings[0] if headings else None),
-        _string(metadata.get("publisher")),
-        _string(metadata.get("source_url")),
+        metadata_text(metadata.get("title")) or (headings[0] if headings else None),
+        metadata_text(metadata.get("publisher")),
+        metadata_text(metadata.get("source_url")),
         "Markdown read as written",
     )
 
@@ -132,10 +132,6 @@ def _non_empty(path: Path, text: str) -> str:
     if not text.strip():
         raise EmptySourceError(f"{path}: the file has no text (only whitespace or front matter); there is nothing to ingest.")
     return text
-
-
-def _string(value: object) -> str | None:
-    return " ".join(str(value).split()) if value is not None and str(value).strip() else None
 
 
 def _unsupported(path: Path) -> UnsupportedSourceError:

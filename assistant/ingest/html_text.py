@@ -16,7 +16,7 @@ import trafilatura
 
 from assistant.errors import NoMainTextError
 from assistant.ingest.chunking import escape_headings
-from assistant.ingest.plain_text import tidy_text
+from assistant.ingest.plain_text import metadata_text, tidy_text
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ def extract_html(path: Path, html: str, *, min_main_chars: int) -> HtmlText:
         )
     return HtmlText(
         text=text,
-        title=_field(found, "title"),
-        publisher=_field(found, "sitename") or _field(found, "author"),
-        source_url=_field(found, "url"),
+        title=metadata_text(getattr(found, "title", None)),
+        publisher=metadata_text(getattr(found, "sitename", None)) or metadata_text(getattr(found, "author", None)),
+        source_url=metadata_text(getattr(found, "url", None)),
         note=f"main text extracted by trafilatura {importlib.metadata.version('trafilatura')}",
     )
 
@@ -84,8 +84,3 @@ def _blocks(body: Any) -> list[str]:
 def _line(element: Any) -> str:
     """The element's text on one line, whitespace collapsed."""
     return " ".join("".join(element.itertext()).split())
-
-
-def _field(found: object, name: str) -> str | None:
-    value = getattr(found, name, None)
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None

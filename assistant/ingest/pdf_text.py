@@ -12,7 +12,7 @@ from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from assistant.errors import CorruptPdfError, EncryptedPdfError, ScannedPdfError
 from assistant.ingest.chunking import escape_headings
-from assistant.ingest.plain_text import tidy_text
+from assistant.ingest.plain_text import metadata_text, tidy_text
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
             raise EncryptedPdfError(_password_message(path))
         pages = [tidy_text(page.extract_text()) for page in reader.pages]
         metadata = reader.metadata
-        title = _clean(metadata.title) if metadata else None
-        author = _clean(metadata.author) if metadata else None
+        title = metadata_text(metadata.title) if metadata else None
+        author = metadata_text(metadata.author) if metadata else None
     except EncryptedPdfError:
         raise
     except FileNotDecryptedError as exc:
@@ -72,7 +72,3 @@ def _password_message(path: Path) -> str:
         f"{path}: the PDF is password-protected; it cannot be read without its password. "
         "Save an unprotected copy (print to PDF, or remove the password in your PDF tool) and ingest that."
     )
-
-
-def _clean(value: object) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None

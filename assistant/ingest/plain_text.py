@@ -62,3 +62,11 @@ def tidy_text(text: str) -> str:
     text = _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _BLANK_RUN_RE.sub("\n\n", text).strip()
+
+
+def metadata_text(value: object) -> str | None:
+    """A metadata value (a title, an author) as one line of text, or None when it is not set."""
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
