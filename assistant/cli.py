@@ -1,18 +1,27 @@
-"""Command line: ``assistant build | ask | search | serve | eval | bench | feedback export``."""
+"""Command line: ``assistant build | ask | search | serve | ingest | sources | eval | bench | feedback``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import re
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
 from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, SourceError
+
+if TYPE_CHECKING:
+    from assistant.embed.protocol import Embedder
+    from assistant.fileio import ChangeSet
+    from assistant.ingest.source_docs import Overrides, PlannedDocument
 
 app = typer.Typer(
     help="Grounded coverage and coding answers with citations, offline.",
@@ -20,6 +29,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+sources_app = typer.Typer(help="List, show and remove the corpus's documents.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 console = Console()
 errors = Console(stderr=True)
 
@@ -270,6 +281,154 @@ def feedback_export(
         errors.print(f"Wrote {len(records)} feedback record(s) as {export_format} to {output}")
     else:
         sys.stdout.write(text)
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.md, .txt, .html, .htm, .pdf) or folders of them.")],
+    doc_id: Annotated[str | None, typer.Option("--id", help="Document id (default: slug of the file name).")] = None,
+    title: Annotated[str | None, typer.Option(help="Title (default: the file's own title, else its name).")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Publisher (default: the file's site or author, else 'unknown').")] = None,
+    source_url: Annotated[str | None, typer.Option(help="Where the source lives (default: an HTML page's canonical URL).")] = None,
+    codes: Annotated[str | None, typer.Option(help="Comma-separated codes it is about (default: the codes its text names).")] = None,
+    effective: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From when it applies (YYYY-MM-DD).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Encoding of .txt, .md and .html files that are not UTF-8, e.g. cp1252.")] = None,
+) -> None:
+    """Add files to corpus/documents (a changed file becomes a new version), then update the index."""
+    from assistant.ingest.extract import source_files
+    from assistant.sources import IngestRun
+
+    settings = _settings()
+    overrides = _overrides(doc_id, title, publisher, source_url, codes, effective)
+    found = source_files(paths)
+    if doc_id and len(found) > 1:
+        errors.print(f"[red]--id names one document[/red] but {len(found)} files were given; ingest them one at a time.")
+        raise typer.Exit(2)
+    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today())
+    failed = 0
+    try:
+        for item in found:
+            try:
+                if isinstance(item, SourceError):
+                    raise item
+                with console.status(f"Reading {escape(str(item))}..."):
+                    plan = run.ingest(item)
+            except SourceError as exc:
+                errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+                failed += 1
+                continue
+            console.print(_ingested_line(item, plan))
+    except KeyboardInterrupt:
+        run.changes.undo()  # the index was not updated yet: leave corpus/ as it was
+        raise
+    if run.changes.paths:
+        _rebuild(settings, run.changes)
+    elif not failed:
+        console.print("Nothing changed; the index is left as it is.")
+    if failed:
+        errors.print(f"[red]{failed} of {len(found)} file(s) not ingested[/red] (reasons above).")
+        raise typer.Exit(1)
+
+
+def _overrides(
+    doc_id: str | None, title: str | None, publisher: str | None, source_url: str | None, codes: str | None,
+    effective: dt.datetime | None,
+) -> Overrides:
+    from assistant.ingest.source_docs import Overrides
+
+    try:
+        return Overrides(
+            doc_id=doc_id,
+            title=title,
+            publisher=publisher,
+            source_url=source_url,
+            codes=tuple(c for c in re.split(r"[,\s]+", codes) if c) if codes else None,
+            effective=effective.date() if effective else None,
+        )
+    except ValidationError as exc:
+        flags = {"doc_id": "--id", "source_url": "--source-url"}
+        problems = "; ".join(
+            f"{flags.get(str(e['loc'][0]), '--' + str(e['loc'][0]))} {e['input']!r}: {e['msg']}" for e in exc.errors()
+        )
+        errors.print(f"[red]Invalid option:[/red] {escape(problems)}")
+        raise typer.Exit(2) from exc
+
+
+def _ingested_line(path: Path, plan: PlannedDocument) -> str:
+    header = plan.header
+    where = f"{escape(header.id)} version {header.version}"
+    if plan.action == "unchanged":
+        return f"[yellow]Unchanged:[/yellow] {escape(str(path))} is already {where} (same text); nothing to do."
+    codes = ", ".join(header.codes) or "none found"
+    return (
+        f"[green]{plan.action.capitalize()}:[/green] {escape(str(path))} -> {escape(str(plan.path))} ({where}; "
+        f"title {escape(header.title)!r}; publisher {escape(header.publisher)!r}; codes {escape(codes)})"
+    )
+
+
+def _rebuild(settings: Settings, changes: ChangeSet) -> None:
+    """Update the index after a corpus change; on failure the change is undone and the CLI exits 1."""
+    from assistant.pipeline import make_embedder
+    from assistant.sources import rebuild_or_undo
+
+    with console.status("Loading the embedding model...") as status:
+
+        def embedder() -> Embedder:
+            loaded = make_embedder(settings)
+            status.update("Updating the index...")
+            return loaded
+
+        try:
+            report = rebuild_or_undo(settings, changes, embedder)
+        except AssistantError as exc:
+            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+            errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
+            raise typer.Exit(1) from exc
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    console.print(f"Index [bold]{report.index_version}[/bold] updated ({counts}).")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Every document: id, version, kind and origin, chunk and fact counts, title and publisher."""
+    from assistant.sources import list_sources
+
+    summaries = list_sources(_settings())
+    console.print(f"{len(summaries)} documents (version, kind, origin, chunks, facts; title, publisher):")
+    for s in summaries:
+        version = f"v{s.version}" if s.version else "-"
+        console.print(
+            f"[bold]{escape(s.doc_id)}[/bold]  {version}  {s.kind}, {escape(s.origin)}  {s.chunks} chunks  "
+            f"{s.facts} facts\n    {escape(s.title)} [dim]· {escape(s.publisher)}[/dim]",
+            overflow="ellipsis",
+        )
+
+
+@sources_app.command("show")
+def sources_show(doc_id: Annotated[str, typer.Argument(help="The document id.")]) -> None:
+    """A document's front matter, where it is, and its chunk and fact counts."""
+    import yaml
+
+    from assistant.ingest.documents import front_matter_data
+    from assistant.sources import show_source
+
+    s = show_source(_settings(), doc_id)
+    header = front_matter_data(s.header) if s.header else {"id": s.doc_id, "title": s.title, "publisher": s.publisher}
+    console.print(escape(yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100).rstrip()), soft_wrap=True)
+    console.print(f"kind: {s.kind} ({escape(s.origin)})\nfile: {escape(s.path)}\nchunks: {s.chunks}\nfacts: {s.facts}")
+
+
+@sources_app.command("remove")
+def sources_remove(
+    doc_id: Annotated[str, typer.Argument(help="The document id.")],
+    force: Annotated[bool, typer.Option("--force", help="Also remove the quoted facts that cite it.")] = False,
+) -> None:
+    """Delete a document added with `assistant ingest`, then update the index."""
+    from assistant.sources import remove_source
+
+    settings = _settings()
+    removal = remove_source(settings, doc_id, force=force)
+    _rebuild(settings, removal.changes)
+    facts = sum(len(ids) for ids in removal.facts.values())
+    console.print(f"Removed {escape(doc_id)}" + (f" and {facts} fact(s) quoting it." if facts else "."))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     extract_threshold: float = Field(0.55, ge=0.0, le=1.0)
     fact_margin: float = Field(0.08, ge=0.0, le=1.0)
 
+    max_source_bytes: int = Field(
+        20 * 1024 * 1024, ge=1, description="Largest file `assistant ingest` accepts, in bytes (default 20 MiB)."
+    )
+    min_main_text_chars: int = Field(
+        200, ge=1, description="Fewest characters of main text an ingested HTML page must yield (less: navigation)."
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_questions: bool = Field(False, description="Log question text (off: questions may hold PHI).")

@@ -9,6 +9,16 @@
     │   └── IndexMismatchError
     ├── InputError             a question or request the assistant cannot accept
     ├── NotFoundError          a requested document (or other item) does not exist
+    ├── SourceError            a file given to `assistant ingest` cannot be ingested (names file and reason)
+    │   ├── UnsupportedSourceError   not a .md, .txt, .html/.htm or .pdf file (or not found)
+    │   ├── SourceTooLargeError      over the max_source_bytes setting
+    │   ├── EmptySourceError         no bytes, or no text once extracted
+    │   ├── SourceEncodingError      text that is not UTF-8 (or not the --encoding given)
+    │   ├── NoMainTextError          an HTML page that is mostly navigation, too little main text
+    │   ├── ScannedPdfError          a PDF of images: no extractable text
+    │   ├── EncryptedPdfError        a password-protected PDF
+    │   └── CorruptPdfError          a PDF that cannot be parsed
+    ├── SourceRemovalError     `assistant sources remove` refused (curated, generated or quoted by facts)
     ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
     └── FeedbackStoreError     the feedback database cannot be opened or written
 
@@ -53,6 +63,46 @@ class InputError(AssistantError):
 
 class NotFoundError(AssistantError):
     """A requested item (such as a document id) does not exist."""
+
+
+class SourceError(AssistantError):
+    """A file given to ``assistant ingest`` cannot be ingested; the message names it and says why."""
+
+
+class UnsupportedSourceError(SourceError):
+    """The path is missing or its extension is not one the ingester reads."""
+
+
+class SourceTooLargeError(SourceError):
+    """The file is larger than the ``max_source_bytes`` setting allows."""
+
+
+class EmptySourceError(SourceError):
+    """The file has no bytes, or no text once extracted."""
+
+
+class SourceEncodingError(SourceError):
+    """A text file is not UTF-8 (or not in the encoding given with --encoding)."""
+
+
+class NoMainTextError(SourceError):
+    """An HTML page yields too little main text: it is mostly navigation or boilerplate."""
+
+
+class ScannedPdfError(SourceError):
+    """A PDF whose pages carry no extractable text (scanned images)."""
+
+
+class EncryptedPdfError(SourceError):
+    """A PDF that needs a password to open."""
+
+
+class CorruptPdfError(SourceError):
+    """A file named .pdf that cannot be parsed as a PDF."""
+
+
+class SourceRemovalError(AssistantError):
+    """A source cannot be removed as asked: it is curated or generated, or quoted facts cite it."""
 
 
 class AnswerIntegrityError(AssistantError):

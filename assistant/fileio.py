@@ -1,4 +1,4 @@
-"""Small file helpers shared by every stage: checksums and atomic writes."""
+"""Small file helpers shared by every stage: checksums, atomic writes and undoable file changes."""
 
 from __future__ import annotations
 
@@ -19,14 +19,55 @@ def sha256_file(path: Path) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so readers see the old content or the new, never a mix."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old content or the new, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class ChangeSet:
+    """Files written or deleted as one change, each remembered first so the change can be undone."""
+
+    def __init__(self) -> None:
+        """Start an empty change."""
+        self._before: dict[Path, bytes | None] = {}
+
+    @property
+    def paths(self) -> list[Path]:
+        """The files this change touched, in the order first touched."""
+        return list(self._before)
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Atomically replace (or create) ``path`` with ``text``."""
+        self._remember(path)
+        write_text_atomic(path, text)
+
+    def delete(self, path: Path) -> None:
+        """Delete ``path``."""
+        self._remember(path)
+        path.unlink()
+
+    def undo(self) -> None:
+        """Put every touched file back as it was before this change (created files are deleted)."""
+        for path, before in reversed(list(self._before.items())):
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_bytes_atomic(path, before)
+        self._before.clear()
+
+    def _remember(self, path: Path) -> None:
+        if path not in self._before:
+            self._before[path] = path.read_bytes() if path.exists() else None

@@ -43,6 +43,12 @@ def split_sections(text: str) -> list[Section]:
     return [s for s in sections if text[s.start : s.end].strip()]
 
 
+def escape_headings(text: str) -> str:
+    """``text`` with each line that would read as a Markdown heading backslash-escaped, so plain
+    text (a PDF page, a .txt file) adds no sections of its own."""
+    return _HEADING_RE.sub(lambda match: "\\" + match.group(0), text)
+
+
 def section_at(text: str, offset: int) -> str | None:
     """Title of the section that contains character ``offset`` of ``text``."""
     title: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import frontmatter
 import yaml
@@ -13,6 +14,7 @@ from assistant.errors import CorpusError
 from assistant.models import Document
 
 DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+SourceFormat = Literal["markdown", "text", "html", "pdf"]
 
 
 class FrontMatter(BaseModel):
@@ -27,10 +29,49 @@ class FrontMatter(BaseModel):
     codes: list[str] = Field(default_factory=list, description="The codes the document is about.")
     added: dt.date
     provenance: str | None = None
+    # Set by `assistant ingest` (absent on curated documents such as the seed publication).
+    updated: dt.date | None = Field(None, description="When the latest version was ingested.")
+    version: int | None = Field(None, ge=1, description="1 when first ingested, +1 for each changed text.")
+    effective: dt.date | None = Field(None, description="From when the source says it applies.")
+    content_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the text below.")
+    source_file: str | None = Field(None, min_length=1, description="Name of the file the text was taken from.")
+    source_format: SourceFormat | None = None
+
+    @property
+    def ingested(self) -> bool:
+        """True for a document written by `assistant ingest`, False for a curated one."""
+        return self.content_hash is not None
+
+
+def front_matter_data(header: FrontMatter) -> dict[str, object]:
+    """The header as YAML-ready values, unset fields left out (dates stay dates, the URL a string)."""
+    data = header.model_dump(exclude_none=True)
+    if header.source_url is not None:
+        data["source_url"] = str(header.source_url)
+    return data
 
 
 def read_document(path: Path) -> Document:
     """Parse one Markdown document; its text (front matter excluded) is what citations index into.
+
+    Raises:
+        CorpusError: the file is unreadable or its front matter is missing or invalid.
+    """
+    header, content = read_document_parts(path)
+    return Document(
+        doc_id=header.id,
+        title=header.title,
+        publisher=header.publisher,
+        source_url=str(header.source_url) if header.source_url else None,
+        codes=tuple(header.codes),
+        added=header.added.isoformat(),
+        text=content,
+        path=str(path),
+    )
+
+
+def read_document_parts(path: Path) -> tuple[FrontMatter, str]:
+    """The validated front matter of one document and its text.
 
     Raises:
         CorpusError: the file is unreadable or its front matter is missing or invalid.
@@ -50,16 +91,7 @@ def read_document(path: Path) -> Document:
         raise CorpusError(f"{path}: invalid front matter: {_first_errors(exc)}") from exc
     if not post.content.strip():
         raise CorpusError(f"{path}: the document has front matter but no text.")
-    return Document(
-        doc_id=header.id,
-        title=header.title,
-        publisher=header.publisher,
-        source_url=str(header.source_url) if header.source_url else None,
-        codes=tuple(header.codes),
-        added=header.added.isoformat(),
-        text=post.content,
-        path=str(path),
-    )
+    return header, post.content
 
 
 def read_documents(folder: Path) -> list[Document]:
