@@ -27,6 +27,8 @@ from assistant.store.hybrid import HybridIndex
 
 _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
+# Code kinds that tie evidence to a procedure or drug: such evidence never answers for another code.
+_SCOPED_KINDS = ("cpt", "hcpcs")
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
 _INTENT_FALLBACK = 0.15
@@ -137,7 +139,9 @@ class GroundedAnswerer:
         period = date_of_service(u.query)
         candidates = [
             f for f in self.index.facts
-            if f.fact_type in spec.fact_types and (period is None or f.in_force(period.first, period.last))
+            if f.fact_type in spec.fact_types
+            and (period is None or f.in_force(period.first, period.last))
+            and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
         ]
         missing = self._missing_required(u.entities, spec, candidates)
         chosen, matched = self._select_facts(u, spec, candidates)
@@ -227,6 +231,20 @@ class GroundedAnswerer:
                     if fact not in facts and (period is None or fact.in_force(period.first, period.last)):
                         facts.append(fact)
         return facts, touched
+
+    def _in_code_scope(self, u: Understanding, keys: set[str]) -> bool:
+        """Whether evidence tied to ``keys`` may answer a question about the codes it names.
+
+        Evidence tied to procedure or drug codes (its own or its document's) answers only questions
+        about one of those codes or about none: facts on CPT 64642 never answer for CPT 64615.
+        Evidence tied to no code of a kind the question names (a POS definition) stays in scope.
+        """
+        for kind in _SCOPED_KINDS:
+            asked = {e.key for e in u.entities if e.kind == kind}
+            tied = {k for k in keys if k.startswith(f"{kind}:")}
+            if asked and tied and not asked & tied:
+                return False
+        return True
 
     def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
         """Entity keys that pick facts: every non-code entity, and codes that single facts out.
@@ -356,7 +374,11 @@ class GroundedAnswerer:
 
     def _extract(self, u: Understanding, passages: list[ScoredPassage], intent: str | None) -> _Draft | None:
         """Quote the one to two retrieved sentences closest to the question, if close enough."""
-        spans = [(p.passage.doc_id, p.passage.start, p.passage.end) for p in passages]
+        spans = [
+            (p.passage.doc_id, p.passage.start, p.passage.end)
+            for p in passages
+            if self._in_code_scope(u, set(self._document_code_keys[p.passage.doc_id]))
+        ]
         rows = [
             i
             for i, s in enumerate(self.index.sentences)
