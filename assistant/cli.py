@@ -48,6 +48,8 @@ def build(
     report = build_index(settings, embedder, force=force, show_progress=True)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     console.print(f"Built index [bold]{report.index_version}[/bold] ({counts}) in {report.path}")
+    how = "incremental: " if report.incremental else "full: "
+    console.print(f"{how}embedded {report.embedded} vectors, reused {report.reused} from the previous build")
 
 
 @app.command()
