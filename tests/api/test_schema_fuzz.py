@@ -43,4 +43,4 @@ def test_schemathesis_finds_no_failures(real_settings: Settings, answerer: Groun
         )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
-    assert "Tested: 7" in result.stdout
+    assert "Tested: 8" in result.stdout
