@@ -204,15 +204,22 @@ def evaluate(
 @app.command()
 def bench(
     questions: Annotated[int, typer.Option(help="How many evaluation questions to send per round.")] = 50,
-    rounds: Annotated[int, typer.Option(help="Rounds over the questions.")] = 3,
+    rounds: Annotated[int, typer.Option(help="Rounds over the questions (of builds with --incremental).")] = 3,
     url: Annotated[str | None, typer.Option(help="Benchmark a running server instead of starting one.")] = None,
     eval_dir: Annotated[str, typer.Option(help="Folder with dev.jsonl and test.jsonl (question source).")] = "eval",
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Time index builds instead: full rebuild vs adding and removing a document."),
+    ] = False,
 ) -> None:
     """Time warm /v1/chat requests (median, p95) beside an HTTP baseline and in-process answering."""
     from pathlib import Path
 
     from rich.table import Table
 
+    if incremental:
+        _bench_builds(rounds)
+        return
     from assistant.evaluation.bench import run_benchmark, serve_in_thread
     from assistant.evaluation.dataset import load_items
 
@@ -234,6 +241,35 @@ def bench(
     for t in timings:
         table.add_row(t.name, str(t.count), f"{t.p50:.1f}", f"{t.p95:.1f}", f"{t.max:.1f}", f"{t.p50 / baseline:.1f}x")
     console.print(table)
+
+
+def _bench_builds(rounds: int) -> None:
+    """Print medians of full, add-one-document and remove-it builds on a copy of the corpus."""
+    from rich.table import Table
+
+    from assistant.evaluation.build_bench import run_build_benchmark
+    from assistant.pipeline import make_embedder
+
+    settings = _settings()
+    with console.status("Loading the embedding model..."):
+        embedder = make_embedder(settings)
+    result = run_build_benchmark(settings, embedder, rounds=rounds, progress=lambda line: errors.print(line))
+    table = Table(title=f"Index builds over {rounds} rounds (seconds; a copy of {settings.corpus_dir})")
+    for column in ("build", "median", "min", "max", "embedded", "reused", "full / this"):
+        table.add_column(column, justify="left" if column == "build" else "right")
+    for phase in (result.full, result.add, result.remove):
+        table.add_row(
+            phase.name, f"{phase.median:.3f}", f"{min(phase.seconds):.3f}", f"{max(phase.seconds):.3f}",
+            str(phase.embedded), str(phase.reused), f"{result.full.median / phase.median:.1f}x",
+        )
+    for phase in (result.read_corpus, result.bm25):
+        table.add_row(f"  part: {phase.name}", f"{phase.median:.3f}", f"{min(phase.seconds):.3f}",
+                      f"{max(phase.seconds):.3f}", "", "", "")
+    console.print(table)
+    console.print(
+        f"The added document: {result.document_passages} passages, {result.document_sentences} sentences. "
+        "'part' rows: work every build repeats over the whole corpus (all passages), timed alone."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

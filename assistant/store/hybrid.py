@@ -129,8 +129,6 @@ def build_hybrid_index(
     passage_index = faiss.IndexFlatIP(embedder.dimension)
     if len(passage_vectors):
         passage_index.add(passage_vectors)
-    bm25 = bm25s.BM25()
-    bm25.index([tokenize(passage_lexical_text(p)) or [""] for p in passages], show_progress=False)
     return HybridIndex(
         index_version=index_version,
         documents=documents,
@@ -140,9 +138,16 @@ def build_hybrid_index(
         passage_index=passage_index,
         sentence_vectors=sentence_vectors,
         fact_vectors=fact_vectors,
-        bm25=bm25,
+        bm25=build_bm25(passages),
         conflicts=conflicts,
     )
+
+
+def build_bm25(passages: Sequence[Passage]) -> bm25s.BM25:
+    """BM25 over the code-aware tokens of every passage (rebuilt whole: its weights depend on all)."""
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(passage_lexical_text(p)) or [""] for p in passages], show_progress=False)
+    return bm25
 
 
 @dataclass(frozen=True)
