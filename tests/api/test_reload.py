@@ -217,8 +217,17 @@ def test_polling_loads_a_new_build_and_skips_a_broken_one(
         assert served_version(client) == second.index_version
 
 
-def test_polling_is_off_by_default() -> None:
+@pytest.mark.parametrize(("value", "accepted"), [("0", True), ("0.1", True), ("2", True), ("0.01", False), ("-1", False)])
+def test_polling_is_off_by_default_and_never_a_busy_loop(
+    monkeypatch: pytest.MonkeyPatch, value: str, accepted: bool
+) -> None:
     assert Settings().reload_poll_seconds == 0
+    monkeypatch.setenv("ASSISTANT_RELOAD_POLL_SECONDS", value)
+    if accepted:
+        assert Settings().reload_poll_seconds == float(value)
+    else:
+        with pytest.raises(ValueError, match="reload_poll_seconds"):
+            Settings()
 
 
 def test_one_reload_at_a_time(project_copy: Settings, embedder: GatedEmbedder, first_version: str) -> None:
