@@ -59,6 +59,8 @@ def build(
     report = build_index(settings, embedder, force=force, show_progress=True)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     console.print(f"Built index [bold]{report.index_version}[/bold] ({counts}) in {report.path}")
+    how = "incremental: " if report.incremental else "full: "
+    console.print(f"{how}embedded {report.embedded} vectors, reused {report.reused} from the previous build")
 
 
 @app.command()
@@ -213,15 +215,22 @@ def evaluate(
 @app.command()
 def bench(
     questions: Annotated[int, typer.Option(help="How many evaluation questions to send per round.")] = 50,
-    rounds: Annotated[int, typer.Option(help="Rounds over the questions.")] = 3,
+    rounds: Annotated[int, typer.Option(help="Rounds over the questions (of builds with --incremental).")] = 3,
     url: Annotated[str | None, typer.Option(help="Benchmark a running server instead of starting one.")] = None,
     eval_dir: Annotated[str, typer.Option(help="Folder with dev.jsonl and test.jsonl (question source).")] = "eval",
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Time index builds instead: full rebuild vs adding and removing a document."),
+    ] = False,
 ) -> None:
     """Time warm /v1/chat requests (median, p95) beside an HTTP baseline and in-process answering."""
     from pathlib import Path
 
     from rich.table import Table
 
+    if incremental:
+        _bench_builds(rounds)
+        return
     from assistant.evaluation.bench import run_benchmark, serve_in_thread
     from assistant.evaluation.dataset import load_items
 
@@ -281,6 +290,8 @@ def feedback_export(
         errors.print(f"Wrote {len(records)} feedback record(s) as {export_format} to {output}")
     else:
         sys.stdout.write(text)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.md, .txt, .html, .htm, .pdf) or folders of them.")],
@@ -429,6 +440,35 @@ def sources_remove(
     _rebuild(settings, removal.changes)
     facts = sum(len(ids) for ids in removal.facts.values())
     console.print(f"Removed {escape(doc_id)}" + (f" and {facts} fact(s) quoting it." if facts else "."))
+
+
+def _bench_builds(rounds: int) -> None:
+    """Print medians of full, add-one-document and remove-it builds on a copy of the corpus."""
+    from rich.table import Table
+
+    from assistant.evaluation.build_bench import run_build_benchmark
+    from assistant.pipeline import make_embedder
+
+    settings = _settings()
+    with console.status("Loading the embedding model..."):
+        embedder = make_embedder(settings)
+    result = run_build_benchmark(settings, embedder, rounds=rounds, progress=lambda line: errors.print(line))
+    table = Table(title=f"Index builds over {rounds} rounds (seconds; a copy of {settings.corpus_dir})")
+    for column in ("build", "median", "min", "max", "embedded", "reused", "full / this"):
+        table.add_column(column, justify="left" if column == "build" else "right")
+    for phase in (result.full, result.add, result.remove):
+        table.add_row(
+            phase.name, f"{phase.median:.3f}", f"{min(phase.seconds):.3f}", f"{max(phase.seconds):.3f}",
+            str(phase.embedded), str(phase.reused), f"{result.full.median / phase.median:.1f}x",
+        )
+    for phase in (result.read_corpus, result.bm25):
+        table.add_row(f"  part: {phase.name}", f"{phase.median:.3f}", f"{min(phase.seconds):.3f}",
+                      f"{max(phase.seconds):.3f}", "", "", "")
+    console.print(table)
+    console.print(
+        f"The added document: {result.document_passages} passages, {result.document_sentences} sentences. "
+        "'part' rows: work every build repeats over the whole corpus (all passages), timed alone."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         120, ge=0, description="Requests per minute per API key (per client IP without keys); 0 = no limit."
     )
+    reload_poll_seconds: float = Field(
+        0.0,
+        ge=0.0,
+        description=(
+            "How often a running server looks for a new build (index/CURRENT) and loads it; 0 = never "
+            "(reload with POST /v1/admin/reload). At least 0.1 when on."
+        ),
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Origins allowed by CORS (comma-separated); empty = no cross-origin access."
     )
@@ -77,6 +85,13 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("reload_poll_seconds")
+    @classmethod
+    def _poll_off_or_sane(cls, value: float) -> float:
+        if 0.0 < value < 0.1:
+            raise ValueError(f"reload_poll_seconds must be 0 (off) or at least 0.1, got {value!r}")
         return value
 
     @model_validator(mode="after")

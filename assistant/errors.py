@@ -6,7 +6,8 @@
     ├── EmbeddingError         the embedding model cannot be loaded or used
     ├── IndexStoreError        the built index is missing, stale, corrupt or mismatched
     │   ├── IndexMissingError
-    │   └── IndexMismatchError
+    │   ├── IndexMismatchError
+    │   └── ReloadInProgressError  a server is already loading a new index
     ├── InputError             a question or request the assistant cannot accept
     ├── NotFoundError          a requested document (or other item) does not exist
     ├── SourceError            a file given to `assistant ingest` cannot be ingested (names file and reason)
@@ -55,6 +56,10 @@ class IndexMissingError(IndexStoreError):
 
 class IndexMismatchError(IndexStoreError):
     """The index on disk does not match the corpus, settings or model, or a file is corrupt."""
+
+
+class ReloadInProgressError(IndexStoreError):
+    """A server was asked to load a new index while it is still loading one."""
 
 
 class InputError(AssistantError):

@@ -19,6 +19,7 @@ from assistant.retrieve import RetrievalSettings
 from assistant.store.disk import load_index, read_manifest, save_index
 from assistant.store.hybrid import build_hybrid_index
 from assistant.store.manifest import BuildInputs
+from assistant.store.reuse import ReusingEmbedder, reusable_vectors
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,19 @@ IndexState = Literal["fresh", "stale", "missing"]
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did: whether it ran, the version, counts and where it was written."""
+    """What a build did: whether it ran, the version, counts and where it was written.
+
+    ``incremental`` is true when vectors of the previous build were offered for reuse;
+    ``embedded`` and ``reused`` count the passage, sentence and fact vectors made fresh and reused.
+    """
 
     built: bool
     index_version: str
     counts: dict[str, int]
     path: Path
+    incremental: bool = False
+    embedded: int = 0
+    reused: int = 0
 
 
 def build_inputs(settings: Settings) -> BuildInputs:
@@ -72,6 +80,12 @@ def check_claims(corpus: Corpus, recognizer: EntityRecognizer) -> None:
 def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, show_progress: bool = False) -> BuildReport:
     """Build and save the index unless an identical one is already current.
 
+    The build is incremental when the current build was made with the same embedder, chunking
+    and format version: the corpus is read whole again (cheap), but only passages, sentences and
+    facts whose text is new are embedded; the others keep their stored vectors, and FAISS and
+    BM25 are assembled over the new corpus, so the result equals a full build's. ``force``
+    embeds everything.
+
     Raises:
         CorpusError: the corpus is invalid (nothing is written).
         ConfigError: prompts/ is invalid (nothing is written).
@@ -82,6 +96,8 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         return BuildReport(False, manifest.index_version, manifest.counts, settings.index_dir / manifest.index_version)
     corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     check_claims(corpus, EntityRecognizer(load_phrasebook(settings.prompts_dir).vocabulary))
+    known = None if force else reusable_vectors(settings.index_dir, inputs, embedder)
+    reusing = ReusingEmbedder(embedder, known or {})
     index = build_hybrid_index(
         index_version=inputs.version(),
         documents=corpus.documents,
@@ -89,18 +105,20 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         passages=corpus.passages,
         sentences=corpus.sentences,
         conflicts=corpus.conflicts,
-        embedder=embedder,
+        embedder=reusing,
         show_progress=show_progress,
     )
-    path = save_index(index, settings.index_dir, inputs, corpus_files(settings.corpus_dir))
+    path = save_index(index, settings.index_dir, inputs, corpus_files(settings.corpus_dir), embedder=embedder.name)
     counts = {
         "documents": len(corpus.documents),
         "facts": len(corpus.facts),
         "passages": len(corpus.passages),
         "sentences": len(corpus.sentences),
     }
-    log.info("built index %s: %s", index.index_version, counts)
-    return BuildReport(True, index.index_version, counts, path)
+    log.info(
+        "built index %s: %s; embedded %d vectors, reused %d", index.index_version, counts, reusing.embedded, reusing.reused
+    )
+    return BuildReport(True, index.index_version, counts, path, known is not None, reusing.embedded, reusing.reused)
 
 
 def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | None = None) -> GroundedAnswerer:

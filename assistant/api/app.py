@@ -1,7 +1,10 @@
-"""Build the FastAPI application; the index and model are loaded once, at start-up."""
+"""Build the FastAPI application; the index and model load at start-up, newer builds on reload (live.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -16,9 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.compose import GroundedAnswerer
+from assistant.api.admin import admin_router
 from assistant.api.feedback_routes import feedback_router
 from assistant.api.http_errors import ApiError
 from assistant.api.limits import AnswerSlots, BodyLimitMiddleware, RateLimiter, rate_limit
+from assistant.api.live import LiveAnswerer, poll_for_new_builds
 from assistant.api.openai_compat import openai_router
 from assistant.api.routes import STATIC_DIR, public_router, router
 from assistant.api.schemas import ErrorResponse
@@ -35,14 +40,23 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if answerer is None:
-            from assistant.pipeline import load_answerer, make_embedder
+        from assistant.pipeline import load_answerer, make_embedder
 
-            app.state.answerer = load_answerer(settings, make_embedder(settings))
-        else:
-            app.state.answerer = answerer
-        log.info("serving index %s", app.state.answerer.index.index_version)
-        yield
+        first = answerer if answerer is not None else load_answerer(settings, make_embedder(settings))
+        live = LiveAnswerer(first, settings.index_dir, functools.partial(load_answerer, settings, first.embedder))
+        app.state.live = live
+        log.info("serving index %s", first.index.index_version)
+        poller = None
+        if settings.reload_poll_seconds > 0:
+            poller = asyncio.create_task(poll_for_new_builds(live, settings.reload_poll_seconds))
+            log.info("looking for new index builds every %s s", settings.reload_poll_seconds)
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
 
     app = FastAPI(
         title="Coverage and coding assistant",
@@ -67,6 +81,7 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     app.include_router(router, **guarded)
     app.include_router(openai_router, **guarded)
     app.include_router(feedback_router, **guarded)
+    app.include_router(admin_router, **guarded)
     app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)

@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from assistant.answer.compose import GroundedAnswerer
+from assistant.api.live import LiveAnswerer
 from assistant.config import Settings
 
 
+def get_live(request: Request) -> LiveAnswerer:
+    """The holder of the answerer being served, set up by the app's lifespan."""
+    live: LiveAnswerer = request.app.state.live
+    return live
+
+
 def get_answerer(request: Request) -> GroundedAnswerer:
-    """The answerer loaded by the app's lifespan."""
-    answerer: GroundedAnswerer = request.app.state.answerer
-    return answerer
+    """The answerer being served when the request starts (the request keeps it to the end)."""
+    return get_live(request).current
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -23,4 +29,5 @@ def get_app_settings(request: Request) -> Settings:
 
 
 AnswererDep = Annotated[GroundedAnswerer, Depends(get_answerer)]
+LiveDep = Annotated[LiveAnswerer, Depends(get_live)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

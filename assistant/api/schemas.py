@@ -231,3 +231,11 @@ class Health(BaseModel):
     index_version: str
     documents: int
     passages: int
+
+
+class ReloadResponse(BaseModel):
+    """What ``POST /v1/admin/reload`` did."""
+
+    reloaded: bool = Field(description="False when the build on disk is the one already served (nothing changed).")
+    old_index_version: str = Field(description="The index served before the call.")
+    new_index_version: str = Field(description="The index served from now on.")

@@ -42,8 +42,19 @@ MANIFEST = "manifest.json"
 T = TypeVar("T")
 
 
-def save_index(index: HybridIndex, index_dir: Path, inputs: BuildInputs, corpus_files: dict[str, str]) -> Path:
-    """Write ``index`` under ``index_dir`` and make it the current build; returns its folder."""
+def save_index(
+    index: HybridIndex,
+    index_dir: Path,
+    inputs: BuildInputs,
+    corpus_files: dict[str, str],
+    *,
+    embedder: str | None = None,
+) -> Path:
+    """Write ``index`` under ``index_dir`` and make it the current build; returns its folder.
+
+    ``embedder`` names the embedder that made the vectors, recorded so a later build knows
+    whether it may reuse them.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
@@ -55,6 +66,7 @@ def save_index(index: HybridIndex, index_dir: Path, inputs: BuildInputs, corpus_
             index_version=index.index_version,
             inputs=inputs,
             dimension=index.dimension,
+            embedder=embedder,
             created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             counts={
                 "documents": len(index.documents),

@@ -83,6 +83,13 @@ class HybridIndex:
         """Vector length of the index."""
         return int(self.passage_index.d)
 
+    def passage_vectors(self) -> Vectors:
+        """The passage vectors held by FAISS, one row per passage, in passage order."""
+        if not len(self.passages):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors: Vectors = self.passage_index.reconstruct_n(0, len(self.passages))
+        return vectors
+
     def dense_search(self, query_vector: Vectors, k: int) -> list[Hit]:
         """The ``k`` passages nearest to ``query_vector`` by cosine similarity."""
         k = min(k, len(self.passages))
@@ -115,17 +122,13 @@ def build_hybrid_index(
     show_progress: bool = False,
 ) -> HybridIndex:
     """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them."""
-    doc_texts = {d.doc_id: d.text for d in documents}
-    passage_vectors = embedder.embed([passage_embedding_text(p) for p in passages], show_progress=show_progress)
-    sentence_vectors = embedder.embed(
-        [doc_texts[s.doc_id][s.start : s.end] for s in sentences], show_progress=show_progress
-    )
-    fact_vectors = embedder.embed([f.statement for f in facts], show_progress=show_progress)
+    texts = embedding_texts(documents=documents, facts=facts, passages=passages, sentences=sentences)
+    passage_vectors = embedder.embed(texts.passages, show_progress=show_progress)
+    sentence_vectors = embedder.embed(texts.sentences, show_progress=show_progress)
+    fact_vectors = embedder.embed(texts.facts, show_progress=show_progress)
     passage_index = faiss.IndexFlatIP(embedder.dimension)
     if len(passage_vectors):
         passage_index.add(passage_vectors)
-    bm25 = bm25s.BM25()
-    bm25.index([tokenize(passage_lexical_text(p)) or [""] for p in passages], show_progress=False)
     return HybridIndex(
         index_version=index_version,
         documents=documents,
@@ -135,8 +138,36 @@ def build_hybrid_index(
         passage_index=passage_index,
         sentence_vectors=sentence_vectors,
         fact_vectors=fact_vectors,
-        bm25=bm25,
+        bm25=build_bm25(passages),
         conflicts=conflicts,
+    )
+
+
+def build_bm25(passages: Sequence[Passage]) -> bm25s.BM25:
+    """BM25 over the code-aware tokens of every passage (rebuilt whole: its weights depend on all)."""
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(passage_lexical_text(p)) or [""] for p in passages], show_progress=False)
+    return bm25
+
+
+@dataclass(frozen=True)
+class EmbeddingTexts:
+    """The exact texts embedded for an index, row for row with its passages, sentences and facts."""
+
+    passages: list[str]
+    sentences: list[str]
+    facts: list[str]
+
+
+def embedding_texts(
+    *, documents: Sequence[Document], facts: Sequence[Fact], passages: Sequence[Passage], sentences: Sequence[Sentence]
+) -> EmbeddingTexts:
+    """What is embedded for each passage, sentence and fact (a sentence is its span of its document)."""
+    doc_texts = {d.doc_id: d.text for d in documents}
+    return EmbeddingTexts(
+        passages=[passage_embedding_text(p) for p in passages],
+        sentences=[doc_texts[s.doc_id][s.start : s.end] for s in sentences],
+        facts=[f.statement for f in facts],
     )
 
 

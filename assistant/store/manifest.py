@@ -34,6 +34,9 @@ class Manifest(BaseModel):
     index_version: str
     inputs: BuildInputs
     dimension: int
+    # Name of the embedder that made the vectors (None in builds older than incremental builds):
+    # vectors are reused only from a build by the same embedder.
+    embedder: str | None = None
     created_at: str
     counts: dict[str, int]
     corpus_files: dict[str, str]

@@ -44,4 +44,4 @@ def test_schemathesis_finds_no_failures(real_settings: Settings, answerer: Groun
         )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
-    assert "Tested: 8" in result.stdout
+    assert "Tested: 9" in result.stdout

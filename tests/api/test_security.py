@@ -38,7 +38,7 @@ def keyed(real_settings: Settings, answerer: GroundedAnswerer) -> Iterator[TestC
     ("method", "path", "body"),
     [("POST", "/v1/chat", CHAT), ("POST", "/v1/chat/completions", CHAT), ("GET", "/v1/models", None),
      ("GET", "/v1/documents", None), ("GET", "/v1/documents/openpayer-cpt-64642", None),
-     ("GET", "/v1/search?q=modifier", None)],
+     ("GET", "/v1/search?q=modifier", None), ("POST", "/v1/admin/reload", None)],
 )
 @pytest.mark.parametrize(
     ("headers", "message"),
