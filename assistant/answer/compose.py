@@ -24,11 +24,18 @@ from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
+from assistant.store.tokenize import tokenize
 
 _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 # Code kinds that tie evidence to a procedure or drug: such evidence never answers for another code.
 _SCOPED_KINDS = ("cpt", "hcpcs")
+# Extraction by wording (documents without facts): how far below the extract threshold a sentence
+# sharing a content word with the question may score, and the bonus per shared word when ranking.
+_WORD_MATCH_ALLOWANCE = 0.25
+_WORD_BONUS = 0.05
+# Words every billing sentence may share with a question; they say nothing of its topic.
+_GENERIC_WORDS = frozenset(tokenize("code codes coding bill billed billing report reported use used procedure"))
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
 _INTENT_FALLBACK = 0.15
@@ -143,6 +150,13 @@ class GroundedAnswerer:
             and (period is None or f.in_force(period.first, period.last))
             and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
         ]
+        on_code = self._documents_only_on_asked_code(u, candidates)
+        if on_code:
+            # The facts of this kind know nothing of the code asked about, but a document about it
+            # exists: answer from that document's text, or say it is silent.
+            in_document = [p for p in passages if p.passage.doc_id in on_code]
+            extracted = self._extract(u, in_document, top.name, words=True)
+            return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
         missing = self._missing_required(u.entities, spec, candidates)
         chosen, matched = self._select_facts(u, spec, candidates)
         out_of_force = self._out_of_force(u, spec, chosen, period)
@@ -245,6 +259,17 @@ class GroundedAnswerer:
             if asked and tied and not asked & tied:
                 return False
         return True
+
+    def _documents_only_on_asked_code(self, u: Understanding, candidates: list[Fact]) -> set[str]:
+        """Publications about a procedure/drug code the question names, when no candidate fact is tied to it."""
+        asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+        if not asked or any(asked & (set(f.entities) | self._document_code_keys[f.doc_id]) for f in candidates):
+            return set()
+        return {
+            doc_id
+            for doc_id, keys in self._document_code_keys.items()
+            if keys & asked and self.index.documents[doc_id].kind == "publication"
+        }
 
     def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
         """Entity keys that pick facts: every non-code entity, and codes that single facts out.
@@ -372,8 +397,15 @@ class GroundedAnswerer:
             return self._abstain(self.phrasebook.phrasings.unsupported, intent, facts, confidence)
         return draft
 
-    def _extract(self, u: Understanding, passages: list[ScoredPassage], intent: str | None) -> _Draft | None:
-        """Quote the one to two retrieved sentences closest to the question, if close enough."""
+    def _extract(
+        self, u: Understanding, passages: list[ScoredPassage], intent: str | None, *, words: bool = False
+    ) -> _Draft | None:
+        """Quote the one to two retrieved sentences closest to the question, if close enough.
+
+        With ``words``, a sentence sharing a content word with the question ("drug", "diagnosis")
+        also counts when its meaning is only loosely close: a document with no curated facts is
+        answered from its own wording.
+        """
         spans = [
             (p.passage.doc_id, p.passage.start, p.passage.end)
             for p in passages
@@ -387,6 +419,11 @@ class GroundedAnswerer:
         if not rows:
             return None
         scores = self.index.sentence_vectors[rows] @ u.vector
+        if words:
+            asked = {t for t in tokenize(u.query) if ":" not in t} - _GENERIC_WORDS
+            shared = np.array([len(asked & set(tokenize(self._sentence_text(row)))) for row in rows])
+            loose = (shared > 0) & (scores >= self.settings.extract_threshold - _WORD_MATCH_ALLOWANCE)
+            scores = scores + _WORD_MATCH_ALLOWANCE * loose + _WORD_BONUS * shared
         order = np.argsort(-scores)
         picked: list[tuple[int, float]] = []
         for position in order:
@@ -410,6 +447,10 @@ class GroundedAnswerer:
             text = _fill(self.phrasebook.phrasings.extract_sentence, publisher=document.publisher, sentence=quoted)
             draft.sentences.append((text, [(sentence.doc_id, sentence.start, sentence.end, score)]))
         return draft
+
+    def _sentence_text(self, row: int) -> str:
+        sentence = self.index.sentences[row]
+        return self.index.documents[sentence.doc_id].text[sentence.start : sentence.end]
 
     def _abstain(
         self, reason: str, intent: str | None, closest: list[Fact] | None = None, confidence: float = 0.0
