@@ -165,8 +165,14 @@ def evaluate(
     show_failures: Annotated[bool, typer.Option("--show-failures", help="List every failing item.")] = False,
     eval_dir: Annotated[str, typer.Option(help="Folder with the eval sets and thresholds.yaml.")] = "eval",
     report_dir: Annotated[str | None, typer.Option(help="Where reports go (default <eval-dir>/reports).")] = None,
+    with_sources: Annotated[
+        list[str] | None,
+        typer.Option(help="Score against a private copy of the corpus with these files ingested (repeatable)."),
+    ] = None,
 ) -> None:
     """Score answers, citations, abstention and retrieval on the evaluation set; write reports."""
+    import tempfile
+    from contextlib import ExitStack
     from pathlib import Path
 
     from rich.progress import Progress
@@ -182,13 +188,24 @@ def evaluate(
     thresholds = load_thresholds(folder / "thresholds.yaml")
     answerer = None
     target: ChatTarget
+    cleanup = ExitStack()
     if url:
+        if with_sources:
+            errors.print("[red]--with-sources[/red] scores in-process; it cannot be combined with --url.")
+            raise typer.Exit(2)
         target = HttpTarget(url, api_key=api_key)
     else:
         from assistant.pipeline import load_answerer, make_embedder
 
         settings = _settings()
-        answerer = load_answerer(settings, make_embedder(settings))
+        embedder = make_embedder(settings)
+        if with_sources:
+            from assistant.evaluation.with_sources import corpus_with_sources
+
+            workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-")))
+            with console.status("Ingesting the extra sources into a private corpus copy..."):
+                settings = corpus_with_sources(settings, [Path(p) for p in with_sources], workdir, embedder)
+        answerer = load_answerer(settings, embedder)
         target = InProcessTarget(answerer)
     total = sum(len(items) for items in splits.values())
     with Progress(console=errors, transient=True) as progress:
@@ -205,6 +222,7 @@ def evaluate(
         )
     if isinstance(target, HttpTarget):
         target.close()
+    cleanup.close()
     files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
     print_report(run.report, console, show_failures=show_failures)
     console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")

@@ -101,6 +101,7 @@ class GroundedAnswerer:
             for name, spec in phrasebook.intents.items()
         }
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
+        self._documents_with_facts = frozenset(f.doc_id for f in index.facts)
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones give context), with citations."""
@@ -150,12 +151,20 @@ class GroundedAnswerer:
             and (period is None or f.in_force(period.first, period.last))
             and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
         ]
-        on_code = self._documents_only_on_asked_code(u, candidates)
+        on_code = self._publications_without_facts_on_asked_code(u)
         if on_code:
-            # The facts of this kind know nothing of the code asked about, but a document about it
-            # exists: answer from that document's text, or say it is silent.
+            # A publication about the code asked has no curated facts of this kind: answer from its
+            # own wording, after any fact that names the code itself; or say the sources are silent.
             in_document = [p for p in passages if p.passage.doc_id in on_code]
             extracted = self._extract(u, in_document, top.name, words=True)
+            asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+            naming = [f for f in candidates if asked & set(f.entities)]
+            if extracted and naming:
+                chosen, matched = self._select_facts(u, spec, naming)
+                from_facts = self._from_facts(u, chosen, matched, top.score, top.name)
+                if not from_facts.abstained:
+                    extracted.sentences = from_facts.sentences + extracted.sentences
+                    extracted.confidence = max(extracted.confidence, from_facts.confidence)
             return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
         missing = self._missing_required(u.entities, spec, candidates)
         chosen, matched = self._select_facts(u, spec, candidates)
@@ -260,15 +269,20 @@ class GroundedAnswerer:
                 return False
         return True
 
-    def _documents_only_on_asked_code(self, u: Understanding, candidates: list[Fact]) -> set[str]:
-        """Publications about a procedure/drug code the question names, when no candidate fact is tied to it."""
+    def _publications_without_facts_on_asked_code(self, u: Understanding) -> set[str]:
+        """Publications about a procedure/drug code the question names that have no curated facts at all.
+
+        A publication with curated facts (the seed) answers through them, and abstains where they
+        are silent; one without (an ingested source) can only answer from its wording.
+        """
         asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
-        if not asked or any(asked & (set(f.entities) | self._document_code_keys[f.doc_id]) for f in candidates):
+        if not asked:
             return set()
+        with_facts = self._documents_with_facts
         return {
             doc_id
             for doc_id, keys in self._document_code_keys.items()
-            if keys & asked and self.index.documents[doc_id].kind == "publication"
+            if keys & asked and self.index.documents[doc_id].kind == "publication" and doc_id not in with_facts
         }
 
     def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
