@@ -348,3 +348,21 @@ def test_a_server_error_is_said_plainly(browser: Any, base_url: str) -> None:
         assert page.input_value("#question") == "Is 64642 covered by Aetna?"
     finally:
         page.close()
+
+
+def test_narrow_screen_abstention_conflict_and_feedback(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    try:
+        page.goto(base_url + "/")
+        _ask(page, "What is the RVU for 64642?")
+        page.locator("article.answer.abstained").wait_for(timeout=TIMEOUT_MS)
+        _ask(page, "How do I bill chemodenervation of both arms in one session?")
+        answer = page.locator("article.answer:not(.thinking)").nth(1)
+        answer.locator(".conflict").wait_for(timeout=TIMEOUT_MS)
+        answer.locator("button.thumb.up").click()
+        answer.locator("form.feedback-form button.send-feedback").click()
+        answer.locator(".feedback-status", has_text="saved").wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        _screenshot(page, "narrow-360px-abstention-conflict-feedback")
+    finally:
+        page.close()
