@@ -8,7 +8,6 @@ clearly marked test fixtures about fictional organisations. Real model, real ind
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
