@@ -19,12 +19,12 @@ from assistant.answer.dates import ServicePeriod, date_of_service
 from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
+from assistant.answer.wording import wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
-from assistant.store.tokenize import tokenize
 
 _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
@@ -33,9 +33,7 @@ _SCOPED_KINDS = ("cpt", "hcpcs")
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
-_WORD_BONUS = 0.05
-# Words every billing sentence may share with a question; they say nothing of its topic.
-_GENERIC_WORDS = frozenset(tokenize("code codes coding bill billed billing report reported use used procedure"))
+_WORDING_MATCH = 0.5  # share of the best BM25 score that counts as matching the question's wording
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
 _INTENT_FALLBACK = 0.15
@@ -155,8 +153,7 @@ class GroundedAnswerer:
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
-            in_document = [p for p in passages if p.passage.doc_id in on_code]
-            extracted = self._extract(u, in_document, top.name, words=True)
+            extracted = self._extract(u, [], top.name, documents=on_code)
             asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
             naming = [f for f in candidates if asked & set(f.entities)]
             if extracted and naming:
@@ -412,43 +409,52 @@ class GroundedAnswerer:
         return draft
 
     def _extract(
-        self, u: Understanding, passages: list[ScoredPassage], intent: str | None, *, words: bool = False
+        self, u: Understanding, passages: list[ScoredPassage], intent: str | None, *, documents: set[str] | None = None
     ) -> _Draft | None:
         """Quote the one to two retrieved sentences closest to the question, if close enough.
 
-        With ``words``, a sentence sharing a content word with the question ("drug", "diagnosis")
-        also counts when its meaning is only loosely close: a document with no curated facts is
-        answered from its own wording.
+        With ``documents``, every sentence of those documents is a candidate instead, and one that
+        matches the question's wording (BM25 over the candidates) also counts when its meaning is
+        only loosely close: a document with no curated facts is answered from its own wording.
         """
-        spans = [
-            (p.passage.doc_id, p.passage.start, p.passage.end)
-            for p in passages
-            if self._in_code_scope(u, set(self._document_code_keys[p.passage.doc_id]))
-        ]
-        rows = [
-            i
-            for i, s in enumerate(self.index.sentences)
-            if any(s.doc_id == d and s.start < end and start < s.end for d, start, end in spans)
-        ]
+        if documents is not None:
+            rows = [i for i, s in enumerate(self.index.sentences) if s.doc_id in documents]
+        else:
+            spans = [
+                (p.passage.doc_id, p.passage.start, p.passage.end)
+                for p in passages
+                if self._in_code_scope(u, set(self._document_code_keys[p.passage.doc_id]))
+            ]
+            rows = [
+                i
+                for i, s in enumerate(self.index.sentences)
+                if any(s.doc_id == d and s.start < end and start < s.end for d, start, end in spans)
+            ]
         if not rows:
             return None
         scores = self.index.sentence_vectors[rows] @ u.vector
-        if words:
-            asked = {t for t in tokenize(u.query) if ":" not in t} - _GENERIC_WORDS
-            shared = np.array([len(asked & set(tokenize(self._sentence_text(row)))) for row in rows])
-            loose = (shared > 0) & (scores >= self.settings.extract_threshold - _WORD_MATCH_ALLOWANCE)
-            scores = scores + _WORD_MATCH_ALLOWANCE * loose + _WORD_BONUS * shared
+        support = scores
+        if documents is not None:
+            # A sentence is read with the one before it ("The request must list ..." needs its
+            # lead-in); support: that meaning, lifted when the wording matches; order: both alike.
+            scores = np.maximum(scores, self._with_previous(rows) @ u.vector)
+            wording = wording_scores(u.query, [self._sentence_text(row) for row in rows])
+            support = scores + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
+            qualified = support >= self.settings.extract_threshold
+            scores = np.where(qualified, self.settings.extract_threshold + (scores + wording) / 2, -np.inf)
         order = np.argsort(-scores)
         picked: list[tuple[int, float]] = []
+        first_score = 0.0
         for position in order:
             sentence = self.index.sentences[rows[int(position)]]
             text = self.index.documents[sentence.doc_id].text[sentence.start : sentence.end]
             score = float(scores[position])
             if len(text.split()) < _MIN_QUOTED_WORDS:
                 continue
-            if score < self.settings.extract_threshold or (picked and score < picked[0][1] - self.settings.fact_margin):
+            if score < self.settings.extract_threshold or (picked and score < first_score - self.settings.fact_margin):
                 break
-            picked.append((rows[int(position)], score))
+            first_score = first_score or score
+            picked.append((rows[int(position)], float(support[position])))
             if len(picked) == 2:
                 break
         if not picked:
@@ -461,6 +467,17 @@ class GroundedAnswerer:
             text = _fill(self.phrasebook.phrasings.extract_sentence, publisher=document.publisher, sentence=quoted)
             draft.sentences.append((text, [(sentence.doc_id, sentence.start, sentence.end, score)]))
         return draft
+
+    def _with_previous(self, rows: list[int]) -> npt.NDArray[np.float32]:
+        """Unit vectors of each sentence joined with the sentence before it in the same document."""
+        vectors = self.index.sentence_vectors
+        joined = vectors[rows].copy()
+        for i, row in enumerate(rows):
+            if row > 0 and self.index.sentences[row - 1].doc_id == self.index.sentences[row].doc_id:
+                joined[i] += vectors[row - 1]
+        norms = np.linalg.norm(joined, axis=1, keepdims=True)
+        result: npt.NDArray[np.float32] = joined / np.maximum(norms, 1e-12)
+        return result
 
     def _sentence_text(self, row: int) -> str:
         sentence = self.index.sentences[row]
