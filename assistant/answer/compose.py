@@ -30,6 +30,9 @@ _MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 # Code kinds that tie evidence to a procedure or drug: such evidence never answers for another code.
 _SCOPED_KINDS = ("cpt", "hcpcs")
+# A question comparing codes: how many facts per code, and the intent name its answer reports.
+_FACTS_PER_COMPARED_CODE = 2
+_COMPARISON_INTENT = "code_lookup"
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
@@ -138,6 +141,10 @@ class GroundedAnswerer:
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
                 return self._abstain(phrasings.off_topic, None)
+            compared = self._defining_facts(u)
+            if compared:
+                # "64646 vs 64647?": no one kind of question, but each named code has facts to say what it is.
+                return self._from_facts(u, compared, True, self.settings.intent_threshold, _COMPARISON_INTENT)
             return self._extract(u, passages, None) or self._abstain(phrasings.unsupported, None)
         spec = self.phrasebook.intents[top.name]
         if not spec.fact_types:
@@ -251,6 +258,22 @@ class GroundedAnswerer:
                     if fact not in facts and (period is None or fact.in_force(period.first, period.last)):
                         facts.append(fact)
         return facts, touched
+
+    def _defining_facts(self, u: Understanding) -> list[Fact]:
+        """For a question naming two or more codes, each code's most specific facts (empty unless all have some)."""
+        codes = list(dict.fromkeys(e.key for e in u.entities if e.kind in SUBJECT_CODE_KINDS))
+        if len(codes) < 2:
+            return []
+        chosen: list[Fact] = []
+        for code in codes:
+            own = [f for f in self.index.facts if code in f.entities]
+            if not own:
+                return []
+            fewest = min(len(f.entities) for f in own)
+            specific = [f for f in own if len(f.entities) == fewest]
+            similarity = self._fact_similarity(u, specific)
+            chosen += sorted(specific, key=lambda f: -similarity[f.fact_id])[:_FACTS_PER_COMPARED_CODE]
+        return list(dict.fromkeys(chosen))[:_MAX_FACTS]
 
     def _in_code_scope(self, u: Understanding, keys: set[str]) -> bool:
         """Whether evidence tied to ``keys`` may answer a question about the codes it names.
