@@ -33,6 +33,8 @@ _SCOPED_KINDS = ("cpt", "hcpcs")
 # A question comparing codes: how many facts per code, and the intent name its answer reports.
 _FACTS_PER_COMPARED_CODE = 2
 _COMPARISON_INTENT = "code_lookup"
+# Weight of a fact statement's (scaled) BM25 match to the question when ranking facts.
+_FACT_WORDING_WEIGHT = 0.2
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
@@ -341,7 +343,12 @@ class GroundedAnswerer:
         """
         if not candidates:
             return [], False
-        similarity = self._fact_similarity(u, candidates)
+        # Meaning, plus wording as the tie-breaker embeddings lack ("right dominant" is not "right non-dominant").
+        wording = wording_scores(u.query, [f.statement for f in candidates])
+        similarity = {
+            fact_id: score + _FACT_WORDING_WEIGHT * float(w)
+            for (fact_id, score), w in zip(self._fact_similarity(u, candidates).items(), wording, strict=True)
+        }
         priority = {fact_type: rank for rank, fact_type in enumerate(spec.fact_types)}
         asked = self._asked(u, candidates)
         chosen: list[Fact] = []

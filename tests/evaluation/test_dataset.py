@@ -9,6 +9,7 @@ import pytest
 
 from assistant.evaluation.dataset import EvalDataError, load_items
 from assistant.ingest.corpus import load_corpus
+from assistant.ingest.extract import extract_source
 from tests.conftest import ROOT
 
 EVAL = ROOT / "eval"
@@ -35,6 +36,9 @@ def test_sets_have_the_required_mix() -> None:
 def test_evidence_quotes_are_verbatim_in_their_documents() -> None:
     corpus = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150)  # generated references too
     texts = {d.doc_id: d.text for d in corpus.documents}
+    # sources-*.jsonl items are about the fixture documents, ingested (id = file stem) at eval time.
+    for path in sorted((ROOT / "tests" / "fixtures").iterdir()):
+        texts[path.stem] = extract_source(path, encoding=None, max_bytes=10_000_000, min_main_chars=200).text
     for item in all_items():
         if item.evidence:
             assert item.evidence.quote in texts[item.evidence.doc_id], item.id
