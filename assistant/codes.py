@@ -27,6 +27,9 @@ MODIFIER_RES = (
     re.compile(r"(?i)(?<![\w-])(\d{2}|X[ESPU]|LT|RT)[\s-]+modifier\b"),
     # "64642-59", "64642 -59", "-59" standing alone
     re.compile(r"(?i)(?:(?<=\d{5})|(?<![\w-]))\s?-(\d{2}|X[ESPU]|LT|RT)(?![\w])"),
+    # A number listed with a letter modifier is one too: "59 and XU", "XS or 59", "59/XE".
+    re.compile(r"(?i)(?<![\w.-])(\d{2})(?=\s*(?:and|or|,|/|&|vs\.?|versus)\s*(?:X[ESPU]|LT|RT)(?![\w]))"),
+    re.compile(r"(?i)(?<![\w-])(?:X[ESPU]|LT|RT)\s*(?:and|or|,|/|&|vs\.?|versus)\s*(\d{2})(?![\w.])"),
 )
 POS_RE = re.compile(r"(?i)\b(?:POS|place\s+of\s+service)\s*(?:code\s*)?#?\s*(\d{2})(?!\d)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.codes import code_keys
+from assistant.codes import code_keys, find_codes
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,12 @@ def test_codes_are_found_whole(text: str, expected: set[str]) -> None:
 )
 def test_ordinary_text_is_not_a_code(text: str) -> None:
     assert code_keys(text) == set()
+
+
+@pytest.mark.parametrize(("text", "key"), [("can i put 59 and XU on one line", "modifier:59"), ("XS or 59?", "modifier:59")])
+def test_a_number_listed_with_a_letter_modifier_is_a_modifier(text: str, key: str) -> None:
+    assert key in {m.key for m in find_codes(text)}
+
+
+def test_a_number_listed_with_a_number_is_not_a_modifier() -> None:
+    assert find_codes("between 10 and 20 units") == []
