@@ -34,7 +34,7 @@ _SCOPED_KINDS = ("cpt", "hcpcs")
 _FACTS_PER_COMPARED_CODE = 2
 _COMPARISON_INTENT = "code_lookup"
 # Weight of a fact statement's (scaled) BM25 match to the question when ranking facts.
-_FACT_WORDING_WEIGHT = 0.2
+_FACT_WORDING_WEIGHT = 0.1
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
