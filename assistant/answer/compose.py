@@ -19,7 +19,7 @@ from assistant.answer.dates import ServicePeriod, date_of_service
 from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
-from assistant.answer.wording import wording_scores
+from assistant.answer.wording import common_words, without_words, wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
@@ -38,6 +38,11 @@ _FACT_WORDING_WEIGHT = 0.1
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
+# Entity kinds whose every value the vocabulary knows (codes, specialties): a sentence answering a
+# question of that kind names one. Open kinds (conditions, techniques) have too many names to ask that.
+_CLOSED_KINDS = frozenset({*CODE_KINDS, "specialty"})
+# Share of a document's sentences a word must appear in to count as its own name, not a topic.
+_COMMON_SHARE = 0.2
 _WORDING_MATCH = 0.5  # share of the best BM25 score that counts as matching the question's wording
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
@@ -162,7 +167,7 @@ class GroundedAnswerer:
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
-            extracted = self._extract(u, [], top.name, documents=on_code)
+            extracted = self._extract(u, [], top.name, documents=on_code, answer_kinds=frozenset(spec.noted_kinds) & _CLOSED_KINDS)
             asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
             naming = [f for f in candidates if asked & set(f.entities)]
             if extracted and naming:
@@ -439,16 +444,29 @@ class GroundedAnswerer:
         return draft
 
     def _extract(
-        self, u: Understanding, passages: list[ScoredPassage], intent: str | None, *, documents: set[str] | None = None
+        self,
+        u: Understanding,
+        passages: list[ScoredPassage],
+        intent: str | None,
+        *,
+        documents: set[str] | None = None,
+        answer_kinds: frozenset[str] = frozenset(),
     ) -> _Draft | None:
         """Quote the one to two retrieved sentences closest to the question, if close enough.
 
         With ``documents``, every sentence of those documents is a candidate instead, and one that
         matches the question's wording (BM25 over the candidates) also counts when its meaning is
         only loosely close: a document with no curated facts is answered from its own wording.
+        With ``answer_kinds`` (the intent's noted entity kinds: a POS question wants a place of
+        service), only sentences naming an entity of one of those kinds are candidates.
         """
         if documents is not None:
-            rows = [i for i, s in enumerate(self.index.sentences) if s.doc_id in documents]
+            rows = [
+                i
+                for i, s in enumerate(self.index.sentences)
+                if s.doc_id in documents
+                and (not answer_kinds or any(e.kind in answer_kinds for e in self.recognizer.find(self._sentence_text(i))))
+            ]
         else:
             spans = [
                 (p.passage.doc_id, p.passage.start, p.passage.end)
@@ -467,8 +485,12 @@ class GroundedAnswerer:
         if documents is not None:
             # A sentence is read with the one before it ("The request must list ..." needs its
             # lead-in); support: that meaning, lifted when the wording matches; order: both alike.
-            scores = np.maximum(scores, self._with_previous(rows) @ u.vector)
-            wording = wording_scores(u.query, [self._sentence_text(row) for row in rows])
+            # Words most of these sentences share (the payer's own name) say nothing of the topic.
+            texts = [self._sentence_text(row) for row in rows]
+            topical = without_words(u.query, common_words(texts, _COMMON_SHARE))
+            vector = u.vector if topical == u.query else self.embed_query(topical)
+            scores = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
+            wording = wording_scores(topical, texts)
             support = scores + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
             qualified = support >= self.settings.extract_threshold
             scores = np.where(qualified, self.settings.extract_threshold + (scores + wording) / 2, -np.inf)

@@ -6,6 +6,8 @@ Used to answer from a document that has no curated facts: its rare words ("preve
 
 from __future__ import annotations
 
+import re
+
 import bm25s
 import numpy as np
 import numpy.typing as npt
@@ -29,3 +31,26 @@ def wording_scores(question: str, sentences: list[str]) -> npt.NDArray[np.float6
     scores = np.asarray(retriever.get_scores(known), dtype=np.float64)
     best = float(scores.max())
     return scores / best if best > 0 else np.zeros(len(sentences))
+
+
+def common_words(sentences: list[str], share: float) -> frozenset[str]:
+    """Word tokens found in at least ``share`` of ``sentences`` (and in three or more): a document's
+    name for itself or its publisher, which every one of its sentences is "about"."""
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for token in set(tokenize(sentence)):
+            if ":" not in token:
+                counts[token] = counts.get(token, 0) + 1
+    least = max(3, share * len(sentences))
+    return frozenset(token for token, count in counts.items() if count >= least)
+
+
+def without_words(text: str, words: frozenset[str]) -> str:
+    """``text`` with every word whose token is in ``words`` left out."""
+    if not words:
+        return text
+    kept = [w for w in _WORD.split(text) if not (_WORD.fullmatch(w) and set(tokenize(w)) & words)]
+    return " ".join("".join(kept).split())
+
+
+_WORD = re.compile(r"([A-Za-z]+)")
