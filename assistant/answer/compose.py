@@ -7,6 +7,7 @@ prompts/, claims from corpus facts and document sentences. Every claim sentence 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -38,9 +39,8 @@ _FACT_WORDING_WEIGHT = 0.1
 # Extraction by wording (documents without facts): how far below the extract threshold a sentence
 # sharing a content word with the question may score, and the bonus per shared word when ranking.
 _WORD_MATCH_ALLOWANCE = 0.25
-# Entity kinds whose every value the vocabulary knows (codes, specialties): a sentence answering a
-# question of that kind names one. Open kinds (conditions, techniques) have too many names to ask that.
-_CLOSED_KINDS = frozenset({*CODE_KINDS, "specialty"})
+# Kinds with a closed list of names (unlike conditions): required in a quote only when asked outright.
+_NAMED_CLOSED_KINDS = frozenset({"specialty"})
 # Share of a document's sentences a word must appear in to count as its own name, not a topic.
 _COMMON_SHARE = 0.2
 _WORDING_MATCH = 0.5  # share of the best BM25 score that counts as matching the question's wording
@@ -167,7 +167,7 @@ class GroundedAnswerer:
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
-            extracted = self._extract(u, [], top.name, documents=on_code, answer_kinds=frozenset(spec.noted_kinds) & _CLOSED_KINDS)
+            extracted = self._extract(u, [], top.name, documents=on_code, answer_kinds=self._answer_kinds(u, spec))
             asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
             naming = [f for f in candidates if asked & set(f.entities)]
             if extracted and naming:
@@ -519,6 +519,14 @@ class GroundedAnswerer:
             text = _fill(self.phrasebook.phrasings.extract_sentence, publisher=document.publisher, sentence=quoted)
             draft.sentences.append((text, [(sentence.doc_id, sentence.start, sentence.end, score)]))
         return draft
+
+    def _answer_kinds(self, u: Understanding, spec: IntentSpec) -> frozenset[str]:
+        """Entity kinds a quoted sentence must name to answer: the intent's code kinds (a POS question
+        wants a POS), and specialties when the question asks for one in so many words. Both are
+        closed lists the vocabulary knows; conditions and techniques have too many names to ask that."""
+        noted = frozenset(spec.noted_kinds)
+        asked_outright = any(re.search(k, u.query, re.IGNORECASE) for k in spec.keywords)
+        return (noted & CODE_KINDS) | (noted & _NAMED_CLOSED_KINDS if asked_outright else frozenset())
 
     def _with_previous(self, rows: list[int]) -> npt.NDArray[np.float32]:
         """Unit vectors of each sentence joined with the sentence before it in the same document."""
