@@ -264,7 +264,10 @@ class GroundedAnswerer:
                     fact = by_id[fact_id]
                     if fact not in facts and (period is None or fact.in_force(period.first, period.last)):
                         facts.append(fact)
-        return facts, touched
+        # A disagreement is shown only when two of its sides are (a side out of force is no side).
+        ids = {f.fact_id for f in facts}
+        shown = [c for c in touched if sum(1 for _, side in c.sides if ids & set(side)) >= 2]
+        return facts, shown
 
     def _defining_facts(self, u: Understanding) -> list[Fact]:
         """For a question naming two or more codes, each code's most specific facts (empty unless all have some)."""
@@ -417,7 +420,13 @@ class GroundedAnswerer:
             return []
         everything = [f for f in self.index.facts if f.fact_type in spec.fact_types]
         undated, _ = self._select_facts(u, spec, everything)
-        return [f for f in undated if f not in chosen and not f.in_force(period.first, period.last)]
+        # Also what the sources say of the very codes asked about ("POS 22 before 2016").
+        codes = {e.key for e in u.entities if e.kind in CODE_KINDS}
+        naming = [f for f in everything if codes & set(f.entities)]
+        return [
+            f for f in dict.fromkeys([*undated, *naming])
+            if f not in chosen and not f.in_force(period.first, period.last)
+        ][:_MAX_FACTS]
 
     def _from_facts(
         self,

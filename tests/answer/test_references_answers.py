@@ -60,3 +60,18 @@ def test_place_of_service_answer_shows_the_pos_conflict(answerer: GroundedAnswer
     answer = answerer.answer(["What POS is typical for 64642?"])
     assert any("outpatient hospital" in c.topic.lower() for c in answer.conflicts)
     assert "POS 19" in answer.text
+
+
+def test_a_date_before_a_rule_names_the_rule_and_drops_the_one_sided_conflict(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["what did POS 22 mean before 2016?"])
+    assert not answer.abstained
+    assert "Not in force for dates of service in 2015" in answer.text and "2016-01-01" in answer.text
+    assert answer.conflicts == ()  # the other side (POS 19, from 2016) is not in force: nothing to compare
+    assert "differ" not in answer.text
+
+
+def test_codes_compared_get_each_codes_own_facts(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Compare CPT 95873 with CPT 95874."])
+    assert not answer.abstained
+    assert "95873" in answer.text and "95874" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"ref-guidance"}
