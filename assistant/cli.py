@@ -492,6 +492,7 @@ def _bench_builds(rounds: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (typed errors become a message and exit code 1)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF gets our own message, not pypdf's warnings
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         app(args=argv, prog_name="assistant")  # standalone: usage errors print themselves and exit
