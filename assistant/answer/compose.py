@@ -20,7 +20,7 @@ from assistant.answer.dates import ServicePeriod, date_of_service
 from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
-from assistant.answer.wording import common_words, without_words, wording_scores
+from assistant.answer.wording import common_words, content_words, without_words, wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
@@ -497,6 +497,8 @@ class GroundedAnswerer:
             # Words most of these sentences share (the payer's own name) say nothing of the topic.
             texts = [self._sentence_text(row) for row in rows]
             topical = without_words(u.query, common_words(texts, _COMMON_SHARE))
+            if not content_words(topical):
+                return self._first_naming(u, rows, intent)
             vector = u.vector if topical == u.query else self.embed_query(topical)
             scores = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
             wording = wording_scores(topical, texts)
@@ -520,6 +522,10 @@ class GroundedAnswerer:
                 break
         if not picked:
             return None
+        return self._quoted(intent, picked)
+
+    def _quoted(self, intent: str | None, picked: list[tuple[int, float]]) -> _Draft:
+        """A draft quoting each picked sentence (row, support) of its document."""
         draft = _Draft(confidence=min(1.0, picked[0][1]), intent=intent)
         for row, score in picked:
             sentence = self.index.sentences[row]
@@ -547,6 +553,22 @@ class GroundedAnswerer:
         norms = np.linalg.norm(joined, axis=1, keepdims=True)
         result: npt.NDArray[np.float32] = joined / np.maximum(norms, 1e-12)
         return result
+
+    def _first_naming(self, u: Understanding, rows: list[int], intent: str | None) -> _Draft | None:
+        """For a question that is only a code ("What is CPT 64615?"): a sentence defining it ("CPT 99214
+        is ..."), else the fullest sentence naming it."""
+        asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+        labels = [re.escape(e.label.split()[-1]) for e in u.entities if e.key in asked]
+        defining = re.compile(rf"\b(?:{'|'.join(labels)})\b\)?\s+(?:is|are|means|describes|reports|covers)\b", re.IGNORECASE)
+        naming = [
+            row for row in rows
+            if asked & self.recognizer.keys(self._sentence_text(row))
+            and len(self._sentence_text(row).split()) >= _MIN_QUOTED_WORDS
+        ]
+        if not naming:
+            return None
+        best = max(naming, key=lambda row: (bool(defining.search(self._sentence_text(row))), len(self._sentence_text(row))))
+        return self._quoted(intent, [(best, self.settings.extract_threshold)])
 
     def _sentence_text(self, row: int) -> str:
         sentence = self.index.sentences[row]

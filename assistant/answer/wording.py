@@ -18,6 +18,11 @@ from assistant.store.tokenize import tokenize
 GENERIC_WORDS = frozenset(tokenize("code codes coding bill billed billing report reported use used procedure"))
 
 
+def content_words(text: str) -> list[str]:
+    """The word tokens of ``text`` that can carry a topic: no codes, numbers or generic billing words."""
+    return [t for t in tokenize(text) if ":" not in t and not t.isdigit() and t not in GENERIC_WORDS]
+
+
 def wording_scores(question: str, sentences: list[str]) -> npt.NDArray[np.float64]:
     """BM25 of ``question`` against each sentence, scaled so the best is 1.0 (all 0.0 when none match)."""
     asked = [t for t in dict.fromkeys(tokenize(question)) if ":" not in t and t not in GENERIC_WORDS]

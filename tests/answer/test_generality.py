@@ -70,6 +70,8 @@ def assert_codes_in_evidence(answer: Answer) -> None:
         ("How many preventive medications must be tried before 64615?", HTML_ID, "two preventive medications"),
         ("What total time on the date of the encounter supports CPT 99214?", PDF_ID, "30 minutes"),
         ("When is 99214 selected for medical decision making?", PDF_ID, "moderate complexity"),
+        ("What is CPT 99214?", PDF_ID, "established patient"),
+        ("What is CPT 64615?", HTML_ID, "chronic migraine"),
     ],
 )
 def test_an_ingested_document_answers_about_its_own_code(
