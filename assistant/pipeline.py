@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.answer.checks import unsupported_entities
-from assistant.answer.compose import AnswerSettings, GroundedAnswerer
+from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.draft import AnswerSettings
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.phrasebook import load_phrasebook
 from assistant.config import Settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -17,17 +17,18 @@ import numpy.typing as npt
 from assistant.answer.checks import citation_is_exact, markers_resolve, unsupported_entities
 from assistant.answer.conversation import Understanding, understand
 from assistant.answer.dates import ServicePeriod, date_of_service
+from assistant.answer.draft import AnswerSettings, Draft
 from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
-from assistant.answer.wording import common_words, content_words, without_words, wording_scores
+from assistant.answer.quotes import SentenceQuoter
+from assistant.answer.wording import wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
-_MIN_QUOTED_WORDS = 5
 _MAX_FACTS = 4
 # Code kinds that tie evidence to a procedure or drug: such evidence never answers for another code.
 _SCOPED_KINDS = ("cpt", "hcpcs")
@@ -36,41 +37,11 @@ _FACTS_PER_COMPARED_CODE = 2
 _COMPARISON_INTENT = "code_lookup"
 # Weight of a fact statement's (scaled) BM25 match to the question when ranking facts.
 _FACT_WORDING_WEIGHT = 0.1
-# Extraction by wording (documents without facts): how far below the extract threshold a sentence
-# sharing a content word with the question may score, and the bonus per shared word when ranking.
-_WORD_MATCH_ALLOWANCE = 0.25
 # Kinds with a closed list of names (unlike conditions): required in a quote only when asked outright.
 _NAMED_CLOSED_KINDS = frozenset({"specialty"})
-# Share of a document's sentences a word must appear in to count as its own name, not a topic.
-_COMMON_SHARE = 0.2
-_WORDING_MATCH = 0.5  # share of the best BM25 score that counts as matching the question's wording
 _MAX_CLOSEST = 3
 _INTENT_MARGIN = 0.1
 _INTENT_FALLBACK = 0.15
-
-
-@dataclass(frozen=True)
-class AnswerSettings:
-    """Thresholds of the answerer, calibrated on eval/dev.jsonl."""
-
-    intent_threshold: float = 0.5
-    abstain_threshold: float = 0.5
-    extract_threshold: float = 0.55
-    fact_margin: float = 0.08
-    entity_bonus: float = 0.2
-
-
-@dataclass
-class _Draft:
-    """An answer being assembled: claim sentences, each with the spans it cites."""
-
-    sentences: list[tuple[str, list[tuple[str, int, int, float]]]] = field(default_factory=list)
-    lead: str = ""
-    notes: list[str] = field(default_factory=list)
-    conflicts: list[ConflictSpec] = field(default_factory=list)
-    abstained: bool = False
-    confidence: float = 0.0
-    intent: str | None = None
 
 
 class GroundedAnswerer:
@@ -110,6 +81,9 @@ class GroundedAnswerer:
         }
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
         self._documents_with_facts = frozenset(f.doc_id for f in index.facts)
+        self.quotes = SentenceQuoter(
+            index, self.recognizer, settings, self.embed_query, phrasebook.phrasings.extract_sentence
+        )
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones give context), with citations."""
@@ -138,7 +112,7 @@ class GroundedAnswerer:
 
     # -- deciding what to say ------------------------------------------------------------
 
-    def _draft(self, u: Understanding, passages: list[ScoredPassage]) -> _Draft:
+    def _draft(self, u: Understanding, passages: list[ScoredPassage]) -> Draft:
         phrasings = self.phrasebook.phrasings
         unknown_codes = [e for e in u.entities if e.kind in SUBJECT_CODE_KINDS and e.key not in self._known_keys]
         if unknown_codes:
@@ -152,7 +126,7 @@ class GroundedAnswerer:
             if compared:
                 # "64646 vs 64647?": no one kind of question, but each named code has facts to say what it is.
                 return self._from_facts(u, compared, True, self.settings.intent_threshold, _COMPARISON_INTENT)
-            return self._extract(u, passages, None) or self._abstain(phrasings.unsupported, None)
+            return self._quote_passages(u, passages, None) or self._abstain(phrasings.unsupported, None)
         spec = self.phrasebook.intents[top.name]
         if not spec.fact_types:
             return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
@@ -167,8 +141,8 @@ class GroundedAnswerer:
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
-            extracted = self._extract(u, [], top.name, documents=on_code, answer_kinds=self._answer_kinds(u, spec))
             asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+            extracted = self.quotes.from_documents(u, on_code, top.name, self._answer_kinds(u, spec), asked)
             naming = [f for f in candidates if asked & set(f.entities)]
             if extracted and naming:
                 chosen, matched = self._select_facts(u, spec, naming)
@@ -203,7 +177,7 @@ class GroundedAnswerer:
                 draft.notes.append(_fill(self.phrasebook.phrasings.dated, period=period.describe()))
             return draft
         if spec.extract:
-            extracted = self._extract(u, passages, top.name)
+            extracted = self._quote_passages(u, passages, top.name)
             if extracted:
                 return extracted
         return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
@@ -437,12 +411,12 @@ class GroundedAnswerer:
         intent: str,
         out_of_force: Sequence[Fact] = (),
         period: ServicePeriod | None = None,
-    ) -> _Draft:
+    ) -> Draft:
         similarity = self._fact_similarity(u, [*facts, *out_of_force])
         # Facts are chosen by intent and entities, so support is how surely the intent was read,
         # raised when a named entity matched the fact exactly.
         confidence = min(1.0, intent_score + (self.settings.entity_bonus if matched else 0.0))
-        draft = _Draft(confidence=confidence, intent=intent)
+        draft = Draft(confidence=confidence, intent=intent)
         for fact in facts:
             draft.sentences.append((_dated(fact), [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
         for fact in out_of_force:
@@ -452,88 +426,14 @@ class GroundedAnswerer:
             return self._abstain(self.phrasebook.phrasings.unsupported, intent, facts, confidence)
         return draft
 
-    def _extract(
-        self,
-        u: Understanding,
-        passages: list[ScoredPassage],
-        intent: str | None,
-        *,
-        documents: set[str] | None = None,
-        answer_kinds: frozenset[str] = frozenset(),
-    ) -> _Draft | None:
-        """Quote the one to two retrieved sentences closest to the question, if close enough.
-
-        With ``documents``, every sentence of those documents is a candidate instead, and one that
-        matches the question's wording (BM25 over the candidates) also counts when its meaning is
-        only loosely close: a document with no curated facts is answered from its own wording.
-        With ``answer_kinds`` (the intent's noted entity kinds: a POS question wants a place of
-        service), only sentences naming an entity of one of those kinds are candidates.
-        """
-        if documents is not None:
-            rows = [
-                i
-                for i, s in enumerate(self.index.sentences)
-                if s.doc_id in documents
-                and (not answer_kinds or any(e.kind in answer_kinds for e in self.recognizer.find(self._sentence_text(i))))
-            ]
-        else:
-            spans = [
-                (p.passage.doc_id, p.passage.start, p.passage.end)
-                for p in passages
-                if self._in_code_scope(u, set(self._document_code_keys[p.passage.doc_id]))
-            ]
-            rows = [
-                i
-                for i, s in enumerate(self.index.sentences)
-                if any(s.doc_id == d and s.start < end and start < s.end for d, start, end in spans)
-            ]
-        if not rows:
-            return None
-        scores = self.index.sentence_vectors[rows] @ u.vector
-        support = scores
-        if documents is not None:
-            # A sentence is read with the one before it ("The request must list ..." needs its
-            # lead-in); support: that meaning, lifted when the wording matches; order: both alike.
-            # Words most of these sentences share (the payer's own name) say nothing of the topic.
-            texts = [self._sentence_text(row) for row in rows]
-            topical = without_words(u.query, common_words(texts, _COMMON_SHARE))
-            if not content_words(topical):
-                return self._first_naming(u, rows, intent)
-            vector = u.vector if topical == u.query else self.embed_query(topical)
-            scores = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
-            wording = wording_scores(topical, texts)
-            support = scores + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
-            qualified = support >= self.settings.extract_threshold
-            scores = np.where(qualified, self.settings.extract_threshold + (scores + wording) / 2, -np.inf)
-        order = np.argsort(-scores)
-        picked: list[tuple[int, float]] = []
-        first_score = 0.0
-        for position in order:
-            sentence = self.index.sentences[rows[int(position)]]
-            text = self.index.documents[sentence.doc_id].text[sentence.start : sentence.end]
-            score = float(scores[position])
-            if len(text.split()) < _MIN_QUOTED_WORDS:
-                continue
-            if score < self.settings.extract_threshold or (picked and score < first_score - self.settings.fact_margin):
-                break
-            first_score = first_score or score
-            picked.append((rows[int(position)], float(support[position])))
-            if len(picked) == 2:
-                break
-        if not picked:
-            return None
-        return self._quoted(intent, picked)
-
-    def _quoted(self, intent: str | None, picked: list[tuple[int, float]]) -> _Draft:
-        """A draft quoting each picked sentence (row, support) of its document."""
-        draft = _Draft(confidence=min(1.0, picked[0][1]), intent=intent)
-        for row, score in picked:
-            sentence = self.index.sentences[row]
-            document = self.index.documents[sentence.doc_id]
-            quoted = " ".join(document.text[sentence.start : sentence.end].split())
-            text = _fill(self.phrasebook.phrasings.extract_sentence, publisher=document.publisher, sentence=quoted)
-            draft.sentences.append((text, [(sentence.doc_id, sentence.start, sentence.end, score)]))
-        return draft
+    def _quote_passages(self, u: Understanding, passages: list[ScoredPassage], intent: str | None) -> Draft | None:
+        """Quote the retrieved sentences closest to the question, from documents in its code scope."""
+        spans = [
+            (p.passage.doc_id, p.passage.start, p.passage.end)
+            for p in passages
+            if self._in_code_scope(u, set(self._document_code_keys[p.passage.doc_id]))
+        ]
+        return self.quotes.from_passages(u, spans, intent)
 
     def _answer_kinds(self, u: Understanding, spec: IntentSpec) -> frozenset[str]:
         """Entity kinds a quoted sentence must name to answer: the intent's code kinds (a POS question
@@ -543,48 +443,17 @@ class GroundedAnswerer:
         asked_outright = any(re.search(k, u.query, re.IGNORECASE) for k in spec.keywords)
         return (noted & CODE_KINDS) | (noted & _NAMED_CLOSED_KINDS if asked_outright else frozenset())
 
-    def _with_previous(self, rows: list[int]) -> npt.NDArray[np.float32]:
-        """Unit vectors of each sentence joined with the sentence before it in the same document."""
-        vectors = self.index.sentence_vectors
-        joined = vectors[rows].copy()
-        for i, row in enumerate(rows):
-            if row > 0 and self.index.sentences[row - 1].doc_id == self.index.sentences[row].doc_id:
-                joined[i] += vectors[row - 1]
-        norms = np.linalg.norm(joined, axis=1, keepdims=True)
-        result: npt.NDArray[np.float32] = joined / np.maximum(norms, 1e-12)
-        return result
-
-    def _first_naming(self, u: Understanding, rows: list[int], intent: str | None) -> _Draft | None:
-        """For a question that is only a code ("What is CPT 64615?"): a sentence defining it ("CPT 99214
-        is ..."), else the fullest sentence naming it."""
-        asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
-        labels = [re.escape(e.label.split()[-1]) for e in u.entities if e.key in asked]
-        defining = re.compile(rf"\b(?:{'|'.join(labels)})\b\)?\s+(?:is|are|means|describes|reports|covers)\b", re.IGNORECASE)
-        naming = [
-            row for row in rows
-            if asked & self.recognizer.keys(self._sentence_text(row))
-            and len(self._sentence_text(row).split()) >= _MIN_QUOTED_WORDS
-        ]
-        if not naming:
-            return None
-        best = max(naming, key=lambda row: (bool(defining.search(self._sentence_text(row))), len(self._sentence_text(row))))
-        return self._quoted(intent, [(best, self.settings.extract_threshold)])
-
-    def _sentence_text(self, row: int) -> str:
-        sentence = self.index.sentences[row]
-        return self.index.documents[sentence.doc_id].text[sentence.start : sentence.end]
-
     def _abstain(
         self, reason: str, intent: str | None, closest: list[Fact] | None = None, confidence: float = 0.0
-    ) -> _Draft:
+    ) -> Draft:
         lead = _fill(self.phrasebook.phrasings.not_found, reason=reason)
-        draft = _Draft(lead=lead, abstained=True, confidence=confidence, intent=intent)
+        draft = Draft(lead=lead, abstained=True, confidence=confidence, intent=intent)
         draft.sentences = [(f.statement, [(f.doc_id, f.start, f.end, 0.0)]) for f in (closest or [])[:_MAX_CLOSEST]]
         return draft
 
     # -- assembling and checking ------------------------------------------------------------
 
-    def _finish(self, draft: _Draft, u: Understanding, passages: list[ScoredPassage]) -> Answer:
+    def _finish(self, draft: Draft, u: Understanding, passages: list[ScoredPassage]) -> Answer:
         documents = self.index.documents
         citations: dict[tuple[str, int, int], Citation] = {}
         sentences: list[str] = []
