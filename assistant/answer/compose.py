@@ -119,11 +119,6 @@ class GroundedAnswerer:
             labels = ", ".join(dict.fromkeys(e.label for e in unknown_codes))
             return self._abstain(f"The sources do not mention {labels}.", None)
         top = self._choose_intent(u)
-        on_code = self._publications_without_facts_on_asked_code(u)
-        if on_code:
-            # A publication about the code asked holds no curated facts: whatever the kind of
-            # question (even one the curated sources never answer), its own sentences may.
-            return self._from_documents(u, on_code, top)
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
                 return self._abstain(phrasings.off_topic, None)
@@ -142,6 +137,20 @@ class GroundedAnswerer:
             and (period is None or f.in_force(period.first, period.last))
             and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
         ]
+        on_code = self._publications_without_facts_on_asked_code(u)
+        if on_code:
+            # A publication about the code asked has no curated facts of this kind: answer from its
+            # own wording, after any fact that names the code itself; or say the sources are silent.
+            asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+            extracted = self.quotes.from_documents(u, on_code, top.name, self._answer_kinds(u, spec), asked)
+            naming = [f for f in candidates if asked & set(f.entities)]
+            if extracted and naming:
+                chosen, matched = self._select_facts(u, spec, naming)
+                from_facts = self._from_facts(u, chosen, matched, top.score, top.name)
+                if not from_facts.abstained:
+                    extracted.sentences = from_facts.sentences + extracted.sentences
+                    extracted.confidence = max(extracted.confidence, from_facts.confidence)
+            return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
         missing = self._missing_required(u.entities, spec, candidates)
         chosen, matched = self._select_facts(u, spec, candidates)
         out_of_force = self._out_of_force(u, spec, chosen, period)
@@ -416,34 +425,6 @@ class GroundedAnswerer:
         if confidence < self.settings.abstain_threshold:
             return self._abstain(self.phrasebook.phrasings.unsupported, intent, facts, confidence)
         return draft
-
-    def _from_documents(self, u: Understanding, documents: set[str], top: IntentScore) -> Draft:
-        """Answer from publications without curated facts, after any fact that names the code itself;
-        or say the sources are silent."""
-        confident = top.score >= self.settings.intent_threshold
-        spec = self.phrasebook.intents[top.name] if confident else None
-        intent = top.name if confident else None
-        asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
-        kinds = self._answer_kinds(u, spec) if spec else frozenset()
-        # A kind of question the curated sources never answer (fees, edits) needs a quote that
-        # shares its words, not one merely close in meaning.
-        never = spec is None or not spec.fact_types
-        extracted = self.quotes.from_documents(u, documents, intent, kinds, asked, need_wording=never)
-        if spec is None:
-            return extracted or self._abstain(self.phrasebook.phrasings.unsupported, None)
-        period = date_of_service(u.query)
-        naming = [
-            f for f in self.index.facts
-            if f.fact_type in spec.fact_types and asked & set(f.entities)
-            and (period is None or f.in_force(period.first, period.last))
-        ]
-        if extracted and naming:
-            chosen, matched = self._select_facts(u, spec, naming)
-            from_facts = self._from_facts(u, chosen, matched, top.score, top.name)
-            if not from_facts.abstained:
-                extracted.sentences = from_facts.sentences + extracted.sentences
-                extracted.confidence = max(extracted.confidence, from_facts.confidence)
-        return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
 
     def _quote_passages(self, u: Understanding, passages: list[ScoredPassage], intent: str | None) -> Draft | None:
         """Quote the retrieved sentences closest to the question, from documents in its code scope."""

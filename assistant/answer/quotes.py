@@ -61,23 +61,15 @@ class SentenceQuoter:
         return self._pick(rows, scores, scores, intent)
 
     def from_documents(
-        self,
-        u: Understanding,
-        documents: Collection[str],
-        intent: str | None,
-        answer_kinds: frozenset[str],
-        codes: set[str],
-        *,
-        need_wording: bool = False,
+        self, u: Understanding, documents: Collection[str], intent: str | None, answer_kinds: frozenset[str], codes: set[str]
     ) -> Draft | None:
         """Quote sentences of ``documents`` (which have no curated facts) that answer the question.
 
         A sentence counts by meaning, read with the sentence before it ("The request must list ..."
         needs its lead-in), lifted when its wording matches (BM25 over these sentences, leaving out
-        the publishers' names and words most of the sentences share). With ``answer_kinds`` only
+        words most of them share, such as the payer's own name). With ``answer_kinds`` only
         sentences naming an entity of those kinds count (a POS question wants a place of service).
         A question that is only a code (``codes``: "What is CPT 64615?") gets the sentence defining it.
-        With ``need_wording`` a sentence must also match the question's wording, not only its meaning.
         """
         rows = [
             i
@@ -88,18 +80,15 @@ class SentenceQuoter:
         if not rows:
             return None
         texts = [self._text(row) for row in rows]
-        publishers = {t for doc_id in documents for t in content_words(self.index.documents[doc_id].publisher)}
-        topical = without_words(u.query, common_words(texts, _COMMON_SHARE) | publishers)
+        topical = without_words(u.query, common_words(texts, _COMMON_SHARE))
         if not content_words(topical):
             return self._defining(u, rows, intent, codes)
         vector = u.vector if topical == u.query else self.embed_query(topical)
         meaning = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
         wording = wording_scores(topical, texts)
-        matched = wording >= _WORDING_MATCH
-        support = meaning + _WORD_MATCH_ALLOWANCE * matched
+        support = meaning + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
         threshold = self.settings.extract_threshold
-        qualified = (support >= threshold) & (matched | (not need_wording))
-        order = np.where(qualified, threshold + (meaning + wording) / 2, -np.inf)
+        order = np.where(support >= threshold, threshold + (meaning + wording) / 2, -np.inf)
         return self._pick(rows, order, support, intent)
 
     def _pick(
