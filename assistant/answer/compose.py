@@ -126,6 +126,13 @@ class GroundedAnswerer:
             if compared:
                 # "64646 vs 64647?": no one kind of question, but each named code has facts to say what it is.
                 return self._from_facts(u, compared, True, self.settings.intent_threshold, _COMPARISON_INTENT)
+            on_code = self._publications_without_facts_on_asked_code(u)
+            if on_code:
+                # No clear kind of question, but a document without facts is about the code asked:
+                # quote it by meaning and wording, as for any question about it.
+                asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+                quoted = self.quotes.from_documents(u, on_code, None, frozenset(), asked)
+                return quoted or self._abstain(phrasings.unsupported, None)
             return self._quote_passages(u, passages, None) or self._abstain(phrasings.unsupported, None)
         spec = self.phrasebook.intents[top.name]
         if not spec.fact_types:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise EncryptedPdfError(_password_message(path))
-        pages = [tidy_text(page.extract_text()) for page in reader.pages]
+        pages = [join_wrapped_lines(tidy_text(page.extract_text())) for page in reader.pages]
         metadata = reader.metadata
         title = metadata_text(metadata.title) if metadata else None
         author = metadata_text(metadata.author) if metadata else None
@@ -65,6 +66,15 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
         pages=len(pages),
         note=f"text of {len(pages)} page(s) extracted by pypdf {importlib.metadata.version('pypdf')}",
     )
+
+
+def join_wrapped_lines(text: str) -> str:
+    """``text`` with the PDF's line wraps inside sentences undone: a line break after a word that ends
+    no sentence, before a lower-case word, becomes a space ("written for\nautomated tests.")."""
+    return _WRAPPED.sub(" ", text)
+
+
+_WRAPPED = re.compile(r"(?<=[^\s.:;!?])[ \t]*\n[ \t]*(?=[a-z(])")
 
 
 def _password_message(path: Path) -> str:

@@ -23,6 +23,7 @@ from assistant.errors import (
 )
 from assistant.ingest.chunking import section_at, split_sections
 from assistant.ingest.extract import Extracted, extract_source, source_files
+from assistant.ingest.pdf_text import join_wrapped_lines
 from tests.conftest import ROOT
 from tests.pdf_fixtures import PAGES, corrupt_pdf, encrypted_pdf, image_only_pdf, text_pdf
 
@@ -180,3 +181,17 @@ def test_folders_are_walked_for_supported_files_only(tmp_path: Path) -> None:
         "files. Save it in one of those formats first.",
         f"{tmp_path / 'empty'}: the folder holds no .md, .txt, .html, .htm or .pdf files.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("a coding note on CPT 99214, written for\nautomated tests.", "a coding note on CPT 99214, written for automated tests."),
+        ("Ends here.\nNext sentence.", "Ends here.\nNext sentence."),
+        ("A list:\n- first\n- second", "A list:\n- first\n- second"),
+        ("G43.709.\n# This hash line stays a line", "G43.709.\n# This hash line stays a line"),
+        ("Heading Line\nStarts Upper", "Heading Line\nStarts Upper"),
+    ],
+)
+def test_pdf_line_wraps_inside_sentences_are_joined(text: str, joined: str) -> None:
+    assert join_wrapped_lines(text) == joined
