@@ -130,7 +130,7 @@ class GroundedAnswerer:
             if on_code:
                 # No clear kind of question, but a document without facts is about the code asked:
                 # quote it by meaning and wording, as for any question about it.
-                asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+                asked = _scoped_codes(u)
                 quoted = self.quotes.from_documents(u, on_code, None, frozenset(), asked)
                 return quoted or self._abstain(phrasings.unsupported, None)
             return self._quote_passages(u, passages, None) or self._abstain(phrasings.unsupported, None)
@@ -148,7 +148,7 @@ class GroundedAnswerer:
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
-            asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+            asked = _scoped_codes(u)
             extracted = self.quotes.from_documents(u, on_code, top.name, self._answer_kinds(u, spec), asked)
             naming = [f for f in candidates if asked & set(f.entities)]
             if extracted and naming:
@@ -286,7 +286,7 @@ class GroundedAnswerer:
         A publication with curated facts (the seed) answers through them, and abstains where they
         are silent; one without (an ingested source) can only answer from its wording.
         """
-        asked = {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
+        asked = _scoped_codes(u)
         if not asked:
             return set()
         with_facts = self._documents_with_facts
@@ -578,6 +578,11 @@ def _with_markers(sentence: str, markers: list[int]) -> str:
     if stripped.endswith((".", "!", "?")):
         return f"{stripped[:-1]} {tags}{stripped[-1]}"
     return f"{stripped} {tags}"
+
+
+def _scoped_codes(u: Understanding) -> set[str]:
+    """The procedure and drug codes (CPT, HCPCS) a question names."""
+    return {e.key for e in u.entities if e.kind in _SCOPED_KINDS}
 
 
 def _fill(template: str, subject: str | None = None, **values: str) -> str:

@@ -47,6 +47,9 @@ class SentenceQuoter:
         self.settings = settings
         self.embed_query = embed_query
         self.sentence_template = sentence_template
+        self._rows_by_document: dict[str, list[int]] = {}
+        for row, sentence in enumerate(index.sentences):
+            self._rows_by_document.setdefault(sentence.doc_id, []).append(row)
 
     def from_passages(self, u: Understanding, spans: list[tuple[str, int, int]], intent: str | None) -> Draft | None:
         """Quote the sentences inside the retrieved ``spans`` (doc id, start, end) closest in meaning."""
@@ -72,10 +75,10 @@ class SentenceQuoter:
         A question that is only a code (``codes``: "What is CPT 64615?") gets the sentence defining it.
         """
         rows = [
-            i
-            for i, s in enumerate(self.index.sentences)
-            if s.doc_id in documents
-            and (not answer_kinds or any(e.kind in answer_kinds for e in self.recognizer.find(self._text(i))))
+            row
+            for doc_id in sorted(documents)
+            for row in self._rows_by_document.get(doc_id, [])
+            if not answer_kinds or any(e.kind in answer_kinds for e in self.recognizer.find(self._text(row)))
         ]
         if not rows:
             return None
