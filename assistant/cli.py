@@ -186,43 +186,42 @@ def evaluate(
     folder = Path(eval_dir)
     splits = {name: load_items(folder / f"{name}.jsonl") for name in split}
     thresholds = load_thresholds(folder / "thresholds.yaml")
+    if url and with_sources:
+        errors.print("[red]--with-sources[/red] scores in-process; it cannot be combined with --url.")
+        raise typer.Exit(2)
     answerer = None
     target: ChatTarget
-    cleanup = ExitStack()
-    if url:
-        if with_sources:
-            errors.print("[red]--with-sources[/red] scores in-process; it cannot be combined with --url.")
-            raise typer.Exit(2)
-        target = HttpTarget(url, api_key=api_key)
-    else:
-        from assistant.pipeline import load_answerer, make_embedder
+    with ExitStack() as cleanup:  # the HTTP client and the private corpus copy go, even on error
+        if url:
+            http_target = HttpTarget(url, api_key=api_key)
+            cleanup.callback(http_target.close)
+            target = http_target
+        else:
+            from assistant.pipeline import load_answerer, make_embedder
 
-        settings = _settings()
-        embedder = make_embedder(settings)
-        if with_sources:
-            from assistant.evaluation.with_sources import corpus_with_sources
+            settings = _settings()
+            embedder = make_embedder(settings)
+            if with_sources:
+                from assistant.evaluation.with_sources import corpus_with_sources
 
-            workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-")))
-            with console.status("Ingesting the extra sources into a private corpus copy..."):
-                settings = corpus_with_sources(settings, [Path(p) for p in with_sources], workdir, embedder)
-        answerer = load_answerer(settings, embedder)
-        target = InProcessTarget(answerer)
-    total = sum(len(items) for items in splits.values())
-    with Progress(console=errors, transient=True) as progress:
-        task = progress.add_task("Scoring", total=total)
-        run = run_evaluation(
-            target,
-            splits,
-            target_name=url or "in-process",
-            thresholds=thresholds,
-            distractor_count=distractors if answerer is not None else 0,
-            distractor_seed=seed,
-            answerer=answerer,
-            progress=lambda _item: progress.advance(task),
-        )
-    if isinstance(target, HttpTarget):
-        target.close()
-    cleanup.close()
+                workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-")))
+                with console.status("Ingesting the extra sources into a private corpus copy..."):
+                    settings = corpus_with_sources(settings, [Path(p) for p in with_sources], workdir, embedder)
+            answerer = load_answerer(settings, embedder)
+            target = InProcessTarget(answerer)
+        total = sum(len(items) for items in splits.values())
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task("Scoring", total=total)
+            run = run_evaluation(
+                target,
+                splits,
+                target_name=url or "in-process",
+                thresholds=thresholds,
+                distractor_count=distractors if answerer is not None else 0,
+                distractor_seed=seed,
+                answerer=answerer,
+                progress=lambda _item: progress.advance(task),
+            )
     files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
     print_report(run.report, console, show_failures=show_failures)
     console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")

@@ -30,3 +30,10 @@ def test_a_bad_source_is_a_clear_error(project_copy: Settings, fake_embedder: Ha
     bad.write_text("x")
     with pytest.raises(SourceError, match="notes.docx"):
         corpus_with_sources(project_copy, [bad], tmp_path / "work", fake_embedder)
+
+
+def test_with_sources_cannot_score_a_running_server(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["eval", "--url", "http://127.0.0.1:9", "--with-sources", str(HTML)]) == 2
+    assert "cannot be combined with --url" in capsys.readouterr().err
