@@ -9,8 +9,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
-import numpy as np
-import numpy.typing as npt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,40 +16,31 @@ from assistant.answer.compose import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.api.live import LiveAnswerer
 from assistant.config import Settings
-from assistant.embed.fake import HashingEmbedder
 from assistant.errors import IndexMismatchError, ReloadInProgressError
 from assistant.fileio import write_text_atomic
 from assistant.pipeline import build_index, load_answerer
 from assistant.store.disk import CURRENT
 from tests.api.conftest import serving
 from tests.corpus_edits import NEW_DOC_ID, NEW_DOC_WORD, add_document
+from tests.embedders import RecordingEmbedder
 
 KEY = "reload-key-8e41c07d"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 HELD = "holdthisquery"
 
 
-class GatedEmbedder:
+class GatedEmbedder(RecordingEmbedder):
     """The hashing fake, except that a text containing ``HELD`` waits until the gate opens."""
 
     def __init__(self) -> None:
-        self.inner = HashingEmbedder(32)
+        super().__init__(32)
         self.entered = threading.Event()
         self.gate = threading.Event()
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> npt.NDArray[np.float32]:
+    def before(self, texts: Sequence[str]) -> None:
         if any(HELD in text for text in texts):
             self.entered.set()
             assert self.gate.wait(timeout=30), "the test never opened the gate"
-        return self.inner.embed(texts)
 
 
 @pytest.fixture()

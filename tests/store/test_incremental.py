@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from assistant.config import Settings
@@ -21,26 +19,7 @@ from assistant.store.hybrid import HybridIndex, embedding_texts
 from assistant.store.reuse import ReusingEmbedder
 from tests.conftest import copy_project_data
 from tests.corpus_edits import NEW_DOC_ID, NEW_DOC_WORD, add_document
-
-
-class RecordingEmbedder:
-    """The hashing fake, remembering every text it was asked to embed."""
-
-    def __init__(self, dimension: int = 32) -> None:
-        self.inner = HashingEmbedder(dimension)
-        self.texts: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> npt.NDArray[np.float32]:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
+from tests.embedders import RecordingEmbedder
 
 
 def texts_of_document(settings: Settings, doc_id: str) -> set[str]:
