@@ -75,6 +75,7 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._ready = False  # folder, WAL mode and table made (once per process, while the file exists)
 
     def add(self, entry: FeedbackEntry) -> FeedbackRecord:
         """Redact every free-text field of ``entry`` and store it; returns the stored record.
@@ -120,12 +121,17 @@ class FeedbackStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in one transaction (committed on success), its errors made actionable."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ready = self._ready and self.path.exists()
+            if not ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=30)) as connection:
-                connection.execute("PRAGMA journal_mode=WAL")
+                if not ready:
+                    connection.execute("PRAGMA journal_mode=WAL")  # kept in the file once set
                 with connection:
-                    connection.execute(_SCHEMA)
+                    if not ready:
+                        connection.execute(_SCHEMA)
                     yield connection
+            self._ready = True
         except (OSError, sqlite3.Error) as exc:
             raise FeedbackStoreError(
                 f"{self.path}: the feedback database cannot be used ({exc}). "

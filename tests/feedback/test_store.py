@@ -66,3 +66,12 @@ def test_an_unusable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("a file where the folder should be")
     with pytest.raises(FeedbackStoreError, match="ASSISTANT_DATA_DIR"):
         FeedbackStore(blocker / "feedback.sqlite3").add(entry())
+
+
+def test_a_database_removed_while_running_is_made_again(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.add(entry())
+    for leftover in tmp_path.glob("feedback.sqlite3*"):
+        leftover.unlink()
+    assert [r.id for r in [store.add(entry())]] == [1]
+    assert len(store.records()) == 1
