@@ -22,6 +22,7 @@ from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, En
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
 from assistant.answer.quotes import SentenceQuoter
+from assistant.answer.terms import corpus_vocabulary, unknown_terms
 from assistant.answer.wording import wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
@@ -64,6 +65,13 @@ class GroundedAnswerer:
         self.recognizer = EntityRecognizer(phrasebook.vocabulary)
         self.classifier = IntentClassifier(phrasebook.intents, embedder)
         self._known_keys = self._corpus_entity_keys()
+        self._vocabulary = corpus_vocabulary(
+            [
+                *(f"{d.text} {d.title} {d.publisher} {d.source_url or ''}" for d in index.documents.values()),
+                *(alias for entries in phrasebook.vocabulary.values() for e in entries.values() for alias in e.aliases),
+                *(example for spec in phrasebook.intents.values() for example in spec.examples),
+            ]
+        )
         # Derived once here, not per question: code keys of each document's front-matter codes,
         # and every entity key the facts of each intent mention.
         self._document_code_keys = {
@@ -118,6 +126,9 @@ class GroundedAnswerer:
         if unknown_codes:
             labels = ", ".join(dict.fromkeys(e.label for e in unknown_codes))
             return self._abstain(f"The sources do not mention {labels}.", None)
+        unknown_words = unknown_terms(u.query, self._vocabulary)
+        if unknown_words:
+            return self._abstain(f"The sources do not mention {', '.join(unknown_words)}.", None)
         top = self._choose_intent(u)
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
@@ -138,12 +149,11 @@ class GroundedAnswerer:
         if not spec.fact_types:
             return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
         period = date_of_service(u.query)
-        candidates = [
+        in_scope = [
             f for f in self.index.facts
-            if f.fact_type in spec.fact_types
-            and (period is None or f.in_force(period.first, period.last))
-            and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
+            if f.fact_type in spec.fact_types and self._in_code_scope(u, set(f.entities) | self._document_code_keys[f.doc_id])
         ]
+        candidates = [f for f in in_scope if period is None or f.in_force(period.first, period.last)]
         on_code = self._publications_without_facts_on_asked_code(u)
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
@@ -158,7 +168,8 @@ class GroundedAnswerer:
                     extracted.sentences = from_facts.sentences + extracted.sentences
                     extracted.confidence = max(extracted.confidence, from_facts.confidence)
             return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
-        missing = self._missing_required(u.entities, spec, candidates)
+        # What the sources know at any date: "POS 19 in 2015" is answered with the date POS 19 began.
+        missing = self._missing_required(u.entities, spec, in_scope)
         chosen, matched = self._select_facts(u, spec, candidates)
         out_of_force = self._out_of_force(u, spec, chosen, period)
         if out_of_force and not chosen:
@@ -208,17 +219,26 @@ class GroundedAnswerer:
         if top.score >= self.settings.intent_threshold and any(e.kind in required for e in u.entities):
             return top  # "Is 64645 covered by Molina?" stays a coverage question about Molina
 
-        def covered(score: IntentScore) -> int:
-            return len(asked & self._intent_entity_keys[score.name])
+        codes = {k for k in asked if k.split(":", 1)[0] in CODE_KINDS}
+
+        def covered(score: IntentScore) -> tuple[int, int]:
+            """Named codes, then named entities, that the intent's facts know."""
+            known = self._intent_entity_keys[score.name]
+            return len(codes & known), len(asked & known)
 
         threshold = self.settings.intent_threshold
-        if top.score >= threshold and covered(top) > 0:
-            near = [s for s in u.intents if s.score >= threshold and s.score >= top.score - _INTENT_MARGIN]
+        if top.score >= threshold and covered(top) > (0, 0):
+            # A close runner-up may win on coverage; any intent over the threshold may when it knows
+            # a named code the top one does not ("What kind of MS is G35.A?" asks about the code).
+            near = [
+                s for s in u.intents
+                if s.score >= threshold and (s.score >= top.score - _INTENT_MARGIN or covered(s)[0] > covered(top)[0])
+            ]
             return max(near, key=lambda s: (covered(s), s.score))
         # A code the publications are not about ("What is 95874 used for?") is strong evidence on
         # its own: any intent whose facts know it may answer.
         floor = 0.0 if any(k.split(":", 1)[0] in SUBJECT_CODE_KINDS for k in asked) else threshold - _INTENT_FALLBACK
-        reachable = [s for s in u.intents if s.score >= floor and covered(s) > 0]
+        reachable = [s for s in u.intents if s.score >= floor and covered(s) > (0, 0)]
         if not reachable:
             return top
         best = max(reachable, key=lambda s: (covered(s), s.score))
@@ -251,9 +271,11 @@ class GroundedAnswerer:
         return facts, shown
 
     def _defining_facts(self, u: Understanding) -> list[Fact]:
-        """For a question naming two or more codes, each code's most specific facts (empty unless all have some)."""
+        """For a question naming two or more codes, or one the publications are not about, each
+        code's most specific facts (empty unless all have some)."""
         codes = list(dict.fromkeys(e.key for e in u.entities if e.kind in SUBJECT_CODE_KINDS))
-        if len(codes) < 2:
+        if len(codes) < 2 and not set(codes) - self._publication_codes:
+            # One code: only one the publications are not about ("95874 is what?") is defined this way.
             return []
         chosen: list[Fact] = []
         for code in codes:

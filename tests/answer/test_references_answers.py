@@ -75,3 +75,29 @@ def test_codes_compared_get_each_codes_own_facts(answerer: GroundedAnswerer) -> 
     assert not answer.abstained
     assert "95873" in answer.text and "95874" in answer.text
     assert {c.doc_id for c in answer.citations} == {"ref-guidance"}
+
+
+def test_a_drug_no_source_names_abstains_instead_of_listing_other_drugs(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Which HCPCS code is prabotulinumtoxinA billed with?"])
+    assert answer.abstained
+    assert "prabotulinumtoxinA" in answer.text
+    assert "J0585" not in answer.text.split("Closest passages")[0]
+
+
+def test_a_code_alone_is_answered_with_its_defining_fact(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["95873?"])
+    assert not answer.abstained
+    assert "electrical stimulation" in answer.text
+    assert all("95873" in c.quote for c in answer.citations)
+
+
+def test_a_named_diagnosis_code_outranks_a_named_condition(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Which type of multiple sclerosis does G35.B0 stand for?"])
+    assert "G35.B0" in answer.text
+    assert any(c.doc_id == "ref-icd10" and "G35.B0" in c.quote for c in answer.citations)
+
+
+def test_a_code_asked_for_a_date_before_it_existed_names_the_date_it_began(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Off-campus hospital outpatient department, date of service March 2015: POS 19?"])
+    assert not answer.abstained
+    assert "2016-01-01" in answer.text and "POS 19" in answer.text

@@ -1,0 +1,60 @@
+"""Find the rare terms a question names that no source mentions ("J-code for daxibotulinumtoxinA?").
+
+A question about a drug, condition or product the sources never name must abstain, not answer
+about its nearest neighbour. A term counts as unknown when it is rare in English (so it names
+something rather than being an everyday word the sources happen not to use), absent from the
+corpus, and not a misspelling of a corpus word. Capitalised words inside a sentence are left
+alone: they are mostly people's names, which the answer should not repeat either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
+
+# Words rarer than this (Zipf scale: 1 is once per 100 million words) name things, not ideas.
+RARE_ZIPF = 1.5
+# A word one typing slip (a letter missing, extra, wrong or swapped) from a corpus word misspells it.
+_SPELLING_EDITS = 1
+_MIN_LENGTH = 6
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+
+
+def corpus_vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """Every word (lower-cased) of ``texts``, and each part of its hyphenated words."""
+    words: set[str] = set()
+    for text in texts:
+        for match in _WORD.finditer(text):
+            word = match.group().lower()
+            words.add(word)
+            words.update(word.split("-"))
+    return frozenset(words)
+
+
+def unknown_terms(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Rare words of ``question`` that ``vocabulary`` (the corpus's words) lacks, as written."""
+    choices = sorted(w for w in vocabulary if len(w) >= _MIN_LENGTH - 1)
+    unknown: list[str] = []
+    for match in _WORD.finditer(question):
+        word = match.group()
+        if len(word) < _MIN_LENGTH or word[0].isupper() and not _starts_sentence(question, match.start()):
+            continue
+        folded = word.lower()
+        if folded in vocabulary or any(part in vocabulary for part in folded.split("-") if len(part) >= _MIN_LENGTH):
+            continue
+        if zipf_frequency(folded, "en") >= RARE_ZIPF:
+            continue
+        if process.extractOne(folded, choices, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
+            continue
+        unknown.append(word)
+    return list(dict.fromkeys(unknown))
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    """Whether ``position`` is the first word of ``text`` or follows a sentence end."""
+    before = text[:position].rstrip()
+    return not before or before[-1] in ".?!:"
