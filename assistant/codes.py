@@ -33,6 +33,12 @@ MODIFIER_RES = (
 )
 POS_RE = re.compile(r"(?i)\b(?:POS|place\s+of\s+service)\s*(?:code\s*)?#?\s*(\d{2})(?!\d)")
 
+CODE_KINDS = frozenset({"cpt", "hcpcs", "icd", "nucc", "modifier", "pos"})
+"""Every kind of billing code this module recognises."""
+SUBJECT_CODE_KINDS = frozenset({"cpt", "hcpcs", "icd", "nucc"})
+"""Code kinds that name what a document or question is about (not how it is billed: modifier, POS)."""
+
+
 @dataclass(frozen=True)
 class CodeMatch:
     """One code found in text: its normalised key and where it stood."""

@@ -10,6 +10,10 @@ DocumentKind = Literal["publication", "reference"]
 Confidence = Literal["high", "medium"]
 
 
+UNKNOWN_PUBLISHER = "unknown"
+"""The publisher of an ingested document when neither the file nor the command names one."""
+
+
 @dataclass(frozen=True)
 class Document:
     """A source document: front-matter metadata plus the exact text citations point into."""

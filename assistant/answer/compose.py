@@ -8,7 +8,7 @@ prompts/, claims from corpus facts and document sentences. Every claim sentence 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -22,11 +22,22 @@ from assistant.answer.entities import CODE_KINDS, SUBJECT_CODE_KINDS, Entity, En
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
 from assistant.answer.phrasebook import IntentSpec, Phrasebook
 from assistant.answer.quotes import SentenceQuoter
+from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
 from assistant.answer.wording import wording_scores
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
-from assistant.models import Answer, Citation, Conflict, ConflictClaim, ConflictSpec, Document, Fact, ScoredPassage
+from assistant.models import (
+    UNKNOWN_PUBLISHER,
+    Answer,
+    Citation,
+    Conflict,
+    ConflictClaim,
+    ConflictSpec,
+    Document,
+    Fact,
+    ScoredPassage,
+)
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
@@ -63,6 +74,7 @@ class GroundedAnswerer:
         self.retrieval = retrieval
         self.settings = settings
         self.recognizer = EntityRecognizer(phrasebook.vocabulary)
+        self.shorthand = Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations)
         self.classifier = IntentClassifier(phrasebook.intents, embedder)
         self._known_keys = self._corpus_entity_keys()
         self._vocabulary = corpus_vocabulary(
@@ -89,8 +101,11 @@ class GroundedAnswerer:
         }
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
         self._documents_with_facts = frozenset(f.doc_id for f in index.facts)
+        self._publisher_patterns = _publisher_patterns(
+            d for d in index.documents.values() if d.kind == "publication" and d.doc_id not in self._documents_with_facts
+        )
         self.quotes = SentenceQuoter(
-            index, self.recognizer, settings, self.embed_query, phrasebook.phrasings.extract_sentence
+            index, self.recognizer, settings, self.embed_query, phrasebook.phrasings
         )
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
@@ -102,6 +117,7 @@ class GroundedAnswerer:
             embedder=self.embedder,
             intent_threshold=self.settings.intent_threshold,
             follow_up_openers=self.phrasebook.follow_up_openers,
+            shorthand=self.shorthand,
         )
         retrieval = replace(self.retrieval, top_k=top_k or self.retrieval.top_k)
         passages = retrieve(self.index, understanding.query, understanding.vector, retrieval)
@@ -130,6 +146,17 @@ class GroundedAnswerer:
         if unknown_words:
             return self._abstain(f"The sources do not mention {', '.join(unknown_words)}.", None)
         top = self._choose_intent(u)
+        named = self._named_publications(u)
+        if named:
+            # "What does Example Health Plan ask for ...?": the question names the source; answer
+            # from its wording or say it is silent, whatever kind of question it is.
+            spec = self.phrasebook.intents[top.name]
+            clear = top.score >= self.settings.intent_threshold
+            kinds = self._answer_kinds(u, spec) if clear else frozenset()
+            quoted = self.quotes.from_documents(u, named, top.name if clear else None, kinds, _scoped_codes(u))
+            if quoted and clear and not spec.fact_types and not self._says_what_is_asked(u, spec, quoted):
+                quoted = None  # "What does the plan pay?" is not answered by a sentence on billing units
+            return quoted or self._abstain(_fill(spec.missing, self._subject(u, spec)) if clear else phrasings.unsupported, None)
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
                 return self._abstain(phrasings.off_topic, None)
@@ -318,6 +345,34 @@ class GroundedAnswerer:
             if keys & asked and self.index.documents[doc_id].kind == "publication" and doc_id not in with_facts
         }
 
+    def _says_what_is_asked(self, u: Understanding, spec: IntentSpec, quoted: Draft) -> bool:
+        """For a kind of question the curated facts never answer (fees, age limits), whether a quoted
+        sentence uses one of the words that marked the question as that kind."""
+        asked = [k for k in spec.keywords if re.search(k, u.query, re.IGNORECASE)]
+        cited = " ".join(self.index.documents[d].text[start:end] for _, spans in quoted.sentences for d, start, end, _ in spans)
+        return any(re.search(k, cited, re.IGNORECASE) for k in asked)
+
+    def _named_publications(self, u: Understanding) -> set[str]:
+        """Publications without curated facts whose publisher the question names, within its code scope.
+
+        A document names the publisher in its front matter, title or text (a note "Example Health
+        Plan prior authorization note" from an unknown publisher is one of that payer's documents).
+        """
+        named: set[str] = set()
+        for pattern in self._publisher_patterns:
+            if not pattern.search(u.query):
+                continue
+            for doc_id in self._document_code_keys:
+                document = self.index.documents[doc_id]
+                if (
+                    document.kind == "publication"
+                    and doc_id not in self._documents_with_facts
+                    and pattern.search(f"{document.publisher} {document.title} {document.text}")
+                    and self._in_code_scope(u, set(self._document_code_keys[doc_id]))
+                ):
+                    named.add(doc_id)
+        return named
+
     def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
         """Entity keys that pick facts: every non-code entity, and codes that single facts out.
 
@@ -466,11 +521,12 @@ class GroundedAnswerer:
 
     def _answer_kinds(self, u: Understanding, spec: IntentSpec) -> frozenset[str]:
         """Entity kinds a quoted sentence must name to answer: the intent's code kinds (a POS question
-        wants a POS), and specialties when the question asks for one in so many words. Both are
+        wants a POS, a taxonomy question a taxonomy code), and specialties when the question asks for one in so many words. Both are
         closed lists the vocabulary knows; conditions and techniques have too many names to ask that."""
         noted = frozenset(spec.noted_kinds)
         asked_outright = any(re.search(k, u.query, re.IGNORECASE) for k in spec.keywords)
-        return (noted & CODE_KINDS) | (noted & _NAMED_CLOSED_KINDS if asked_outright else frozenset())
+        codes = (noted | frozenset(spec.required_kinds)) & CODE_KINDS
+        return codes | (noted & _NAMED_CLOSED_KINDS if asked_outright else frozenset())
 
     def _abstain(
         self, reason: str, intent: str | None, closest: list[Fact] | None = None, confidence: float = 0.0
@@ -600,6 +656,12 @@ def _with_markers(sentence: str, markers: list[int]) -> str:
     if stripped.endswith((".", "!", "?")):
         return f"{stripped[:-1]} {tags}{stripped[-1]}"
     return f"{stripped} {tags}"
+
+
+def _publisher_patterns(documents: Iterable[Document]) -> list[re.Pattern[str]]:
+    """One whole-words pattern per known publisher name, without its parenthesised remark."""
+    names = {re.sub(r"\s*\([^)]*\)", "", d.publisher).strip() for d in documents if d.publisher != UNKNOWN_PUBLISHER}
+    return [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE) for name in sorted(names) if name]
 
 
 def _scoped_codes(u: Understanding) -> set[str]:

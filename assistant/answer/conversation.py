@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity, EntityRecognizer
 from assistant.answer.intents import IntentClassifier, IntentScore, mask_codes
+from assistant.answer.shorthand import Shorthand
 from assistant.embed.protocol import Embedder
 
 # How many earlier user turns a follow-up may inherit from.
@@ -44,8 +45,9 @@ def understand(
     embedder: Embedder,
     intent_threshold: float,
     follow_up_openers: list[str] = [],  # noqa: B006 (read only)
+    shorthand: Shorthand | None = None,
 ) -> Understanding:
-    """Understand the last user turn, using earlier turns when it is a follow-up.
+    """Understand the last user turn, using earlier turns when it is a follow-up (shorthand spelled out first).
 
     A last turn with a clear intent stands alone (codes from earlier turns are appended when it
     names none). A last turn without one ("and for Medicare plans?") inherits the intent of the latest
@@ -54,6 +56,8 @@ def understand(
     """
     if not user_turns:
         raise ValueError("user_turns must hold at least one message")
+    if shorthand is not None:
+        user_turns = [shorthand.expand(turn) for turn in user_turns]
     last = user_turns[-1]
     current = _analyse(last, recognizer, classifier, embedder)
     earlier = [t for t in user_turns[:-1] if t.strip()][-_LOOKBACK:]

@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.phrasebook import VocabularyEntry
-from assistant.codes import find_codes
+from assistant.codes import CODE_KINDS, SUBJECT_CODE_KINDS, find_codes
 
-CODE_KINDS = frozenset({"cpt", "hcpcs", "icd", "nucc", "modifier", "pos"})
-SUBJECT_CODE_KINDS = frozenset({"cpt", "hcpcs", "icd", "nucc"})
+__all__ = ["CODE_KINDS", "EVIDENCE_KINDS", "SUBJECT_CODE_KINDS", "Entity", "EntityRecognizer"]
 # Kinds that every claim sentence must find in its own evidence (the code-in-evidence rule).
 EVIDENCE_KINDS = CODE_KINDS | {"payer"}
 

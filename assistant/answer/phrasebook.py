@@ -43,6 +43,7 @@ class Phrasings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     extract_sentence: str
+    extract_sentence_no_publisher: str
     not_found: str
     off_topic: str
     unsupported: str
@@ -63,20 +64,25 @@ class Phrasebook(BaseModel):
     intents: dict[str, IntentSpec]
     phrasings: Phrasings
     follow_up_openers: list[str] = Field(default_factory=list)
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    case_sensitive_abbreviations: dict[str, str] = Field(default_factory=dict)
 
 
 def load_phrasebook(prompts_dir: Path) -> Phrasebook:
-    """Read and validate entities.yaml, intents.yaml and answers.yaml from ``prompts_dir``.
+    """Read and validate entities.yaml, intents.yaml, answers.yaml and abbreviations.yaml from ``prompts_dir``.
 
     Raises:
         ConfigError: a file is missing, not YAML, or has an invalid field (named in the message).
     """
+    shorthand = _load(prompts_dir / "abbreviations.yaml")
     try:
         return Phrasebook(
             vocabulary=_load(prompts_dir / "entities.yaml"),
             intents=_load(prompts_dir / "intents.yaml").get("intents", {}),
             phrasings={k: v for k, v in _load(prompts_dir / "answers.yaml").items() if k != "follow_up_openers"},
             follow_up_openers=_load(prompts_dir / "answers.yaml").get("follow_up_openers", []),
+            abbreviations=shorthand.get("expansions", {}),
+            case_sensitive_abbreviations=shorthand.get("case_sensitive", {}),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -12,7 +12,9 @@ import numpy.typing as npt
 from assistant.answer.conversation import Understanding
 from assistant.answer.draft import AnswerSettings, Draft
 from assistant.answer.entities import EntityRecognizer
+from assistant.answer.phrasebook import Phrasings
 from assistant.answer.wording import common_words, content_words, without_words, wording_scores
+from assistant.models import UNKNOWN_PUBLISHER
 from assistant.store.hybrid import HybridIndex
 
 MIN_QUOTED_WORDS = 5
@@ -24,6 +26,8 @@ _WORD_MATCH_ALLOWANCE = 0.25
 _WORDING_MATCH = 0.5
 # Share of a document's sentences a word must appear in to count as its own name, not a topic.
 _COMMON_SHARE = 0.2
+# Lift of a sentence that names a code the question asks about.
+_CODE_LIFT = 0.1
 # Verbs that make "CPT 99214 is ..." a sentence defining a code.
 _DEFINING_VERBS = "is|are|means|describes|reports|covers"
 
@@ -39,14 +43,14 @@ class SentenceQuoter:
         recognizer: EntityRecognizer,
         settings: AnswerSettings,
         embed_query: Callable[[str], Vector],
-        sentence_template: str,
+        phrasings: Phrasings,
     ) -> None:
-        """``sentence_template`` phrases one quote: ``{publisher}`` and ``{sentence}``."""
+        """``phrasings`` words each quote (``extract_sentence``, or its form for an unknown publisher)."""
         self.index = index
         self.recognizer = recognizer
         self.settings = settings
         self.embed_query = embed_query
-        self.sentence_template = sentence_template
+        self.phrasings = phrasings
         self._rows_by_document: dict[str, list[int]] = {}
         for row, sentence in enumerate(index.sentences):
             self._rows_by_document.setdefault(sentence.doc_id, []).append(row)
@@ -70,7 +74,7 @@ class SentenceQuoter:
 
         A sentence counts by meaning, read with the sentence before it ("The request must list ..."
         needs its lead-in), lifted when its wording matches (BM25 over these sentences, leaving out
-        words most of them share, such as the payer's own name). With ``answer_kinds`` only
+        words most of them share, such as the payer's own name), and when it names a code asked. With ``answer_kinds`` only
         sentences naming an entity of those kinds count (a POS question wants a place of service).
         A question that is only a code (``codes``: "What is CPT 64615?") gets the sentence defining it.
         """
@@ -89,7 +93,8 @@ class SentenceQuoter:
         vector = u.vector if topical == u.query else self.embed_query(topical)
         meaning = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
         wording = wording_scores(topical, texts)
-        support = meaning + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
+        naming = np.array([bool(codes & self.recognizer.keys(text)) for text in texts])
+        support = meaning + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH) + _CODE_LIFT * naming
         threshold = self.settings.extract_threshold
         order = np.where(support >= threshold, threshold + (meaning + wording) / 2, -np.inf)
         return self._pick(rows, order, support, intent)
@@ -134,7 +139,10 @@ class SentenceQuoter:
             sentence = self.index.sentences[row]
             document = self.index.documents[sentence.doc_id]
             quoted = " ".join(self._text(row).split())
-            text = self.sentence_template.format(publisher=document.publisher, sentence=quoted)
+            if document.publisher == UNKNOWN_PUBLISHER:
+                text = self.phrasings.extract_sentence_no_publisher.format(title=document.title, sentence=quoted)
+            else:
+                text = self.phrasings.extract_sentence.format(publisher=document.publisher, sentence=quoted)
             draft.sentences.append((text, [(sentence.doc_id, sentence.start, sentence.end, score)]))
         return draft
 

@@ -63,22 +63,28 @@ def split_sentences(document: Document) -> list[Sentence]:
     """Sentence spans of the document, section by section, trimmed of bullets and whitespace.
 
     Fragments without closing punctuation of three words or fewer (a bare "Modifier" line) are
-    joined to the sentence that follows, so "Modifier\\n50(...): Used when ..." stays one unit.
+    joined to the sentence that follows, so "Modifier\\n50(...): Used when ..." stays one unit;
+    so is a line without closing punctuation followed by one starting in lower case (a sentence
+    hard-wrapped in a Markdown or text file).
     """
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences: list[Sentence] = []
     for section in split_sections(document.text):
         body = document.text[section.start : section.end]
+        pieces = [
+            (start, end)
+            for span in segmenter.segment(body)
+            for start, end in [_trim(document.text, section.start + span.start, section.start + span.end)]
+            if start < end
+        ]
         pending_start: int | None = None
-        for span in segmenter.segment(body):
-            start, end = _trim(document.text, section.start + span.start, section.start + span.end)
-            if start >= end:
-                continue
+        for position, (start, end) in enumerate(pieces):
             piece = document.text[start:end]
             if pending_start is not None:
                 start = pending_start
                 pending_start = None
-            if not piece.endswith(_TERMINAL) and len(piece.split()) <= 3:
+            following = document.text[pieces[position + 1][0]] if position + 1 < len(pieces) else ""
+            if not piece.endswith(_TERMINAL) and (len(piece.split()) <= 3 or following.islower()):
                 pending_start = start
                 continue
             sentences.append(Sentence(document.doc_id, start, end, section.title))

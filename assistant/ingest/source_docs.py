@@ -17,15 +17,14 @@ import frontmatter
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, ValidationError
 from slugify import slugify
 
-from assistant.answer.entities import SUBJECT_CODE_KINDS
-from assistant.codes import code_value, find_codes
+from assistant.codes import SUBJECT_CODE_KINDS, code_value, find_codes
 from assistant.errors import SourceError
 from assistant.ingest.catalog import StoredDocument
 from assistant.ingest.documents import DOC_ID_PATTERN, FrontMatter, front_matter_data
 from assistant.ingest.extract import Extracted
+from assistant.models import UNKNOWN_PUBLISHER
 
 Action = Literal["added", "new version", "metadata updated", "unchanged"]
-UNKNOWN_PUBLISHER = "unknown"
 _URL = TypeAdapter(HttpUrl)
 
 
