@@ -149,7 +149,9 @@ class GroundedAnswerer:
         named = self._named_publications(u)
         if named:
             # "What does Example Health Plan ask for ...?": the question names the source; answer
-            # from its wording or say it is silent, whatever kind of question it is.
+            # from its wording or say it is silent, whatever kind of question it is. The kind is
+            # read without the source's name ("Example Clinic" does not ask for a place of service).
+            top = self._intent_without_publishers(u, top)
             spec = self.phrasebook.intents[top.name]
             clear = top.score >= self.settings.intent_threshold
             kinds = self._answer_kinds(u, spec) if clear else frozenset()
@@ -351,6 +353,16 @@ class GroundedAnswerer:
         asked = [k for k in spec.keywords if re.search(k, u.query, re.IGNORECASE)]
         cited = " ".join(self.index.documents[d].text[start:end] for _, spans in quoted.sentences for d, start, end, _ in spans)
         return any(re.search(k, cited, re.IGNORECASE) for k in asked)
+
+    def _intent_without_publishers(self, u: Understanding, top: IntentScore) -> IntentScore:
+        """``top``, unless it rests on the publisher's name: then the top intent of the question without it."""
+        text = u.query
+        for pattern in self._publisher_patterns:
+            text = pattern.sub(" ", text)
+        entities = self.recognizer.find(text)
+        ranked = self.classifier.rank(mask_codes(text, entities), self.embed_query(text), entities)
+        without = next(s.score for s in ranked if s.name == top.name)
+        return ranked[0] if without < top.score - _INTENT_MARGIN else top
 
     def _named_publications(self, u: Understanding) -> set[str]:
         """Publications without curated facts whose publisher the question names, within its code scope.

@@ -14,6 +14,8 @@ from assistant.embed.protocol import Embedder
 
 # How many earlier user turns a follow-up may inherit from.
 _LOOKBACK = 4
+# Words of a follow-up that only connect it to the previous question ("and for Medicare?").
+_FOLLOW_UP_FILLER = frozenset({"", "and", "or", "what", "about", "how", "for", "the", "then", "also", "same", "with", "?"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ def understand(
             merged = _analyse(query, recognizer, classifier, embedder, carried=True)
             intents = [before.top_intent, *[s for s in merged.intents if s.name != before.top_intent.name]]
             return Understanding(merged.query, merged.vector, merged.entities, intents, carried=True)
+    if current.top_intent.score < intent_threshold:
+        # No turn says clearly what is asked: read the follow-up with the turn just before it.
+        return _analyse(f"{earlier[-1]} {last}", recognizer, classifier, embedder, carried=True)
     return current
 
 
@@ -105,7 +110,12 @@ def _substitute(previous: str, old: list[Entity], new: list[Entity], follow_up: 
         text = text[: entity.start] + (surface if entity.kind not in replaced else "") + text[entity.end :]
         replaced.add(entity.kind)
     extra = [follow_up[e.start : e.end] for kind, group in new_by_kind.items() if kind not in replaced for e in group]
-    return " ".join([" ".join(text.split()), *extra])
+    # What else the follow-up asks for ("and Noridian's billing article?"): its words, less the entities.
+    rest = follow_up
+    for entity in sorted(new, key=lambda e: -e.start):
+        rest = rest[: entity.start] + rest[entity.end :]
+    rest = " ".join(w for w in rest.split() if w.strip("?.,!'s").lower() not in _FOLLOW_UP_FILLER)
+    return " ".join([" ".join(text.split()), *extra, *([rest] if rest else [])])
 
 
 def _missing_codes(entities: list[Entity], earlier: list[str], recognizer: EntityRecognizer) -> list[str]:

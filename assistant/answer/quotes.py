@@ -26,8 +26,6 @@ _WORD_MATCH_ALLOWANCE = 0.25
 _WORDING_MATCH = 0.5
 # Share of a document's sentences a word must appear in to count as its own name, not a topic.
 _COMMON_SHARE = 0.2
-# Lift of a sentence that names a code the question asks about.
-_CODE_LIFT = 0.1
 # Verbs that make "CPT 99214 is ..." a sentence defining a code.
 _DEFINING_VERBS = "is|are|means|describes|reports|covers"
 
@@ -74,7 +72,7 @@ class SentenceQuoter:
 
         A sentence counts by meaning, read with the sentence before it ("The request must list ..."
         needs its lead-in), lifted when its wording matches (BM25 over these sentences, leaving out
-        words most of them share, such as the payer's own name), and when it names a code asked. With ``answer_kinds`` only
+        words most of them share, such as the payer's own name). With ``answer_kinds`` only
         sentences naming an entity of those kinds count (a POS question wants a place of service).
         A question that is only a code (``codes``: "What is CPT 64615?") gets the sentence defining it.
         """
@@ -93,8 +91,7 @@ class SentenceQuoter:
         vector = u.vector if topical == u.query else self.embed_query(topical)
         meaning = np.maximum(self.index.sentence_vectors[rows] @ vector, self._with_previous(rows) @ vector)
         wording = wording_scores(topical, texts)
-        naming = np.array([bool(codes & self.recognizer.keys(text)) for text in texts])
-        support = meaning + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH) + _CODE_LIFT * naming
+        support = meaning + _WORD_MATCH_ALLOWANCE * (wording >= _WORDING_MATCH)
         threshold = self.settings.extract_threshold
         order = np.where(support >= threshold, threshold + (meaning + wording) / 2, -np.inf)
         return self._pick(rows, order, support, intent)

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.answer.checks import MARKER_RE
 from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.conversation import understand
 from assistant.models import Answer
 
 FACT_QUESTIONS = [
@@ -128,3 +129,15 @@ def test_every_answer_upholds_the_citation_invariants(answerer: GroundedAnswerer
         assert markers <= {c.marker for c in answer.citations}
         for citation in answer.citations:
             assert answerer.index.documents[citation.doc_id].text[citation.start : citation.end] == citation.quote
+
+
+def test_a_follow_up_without_a_clear_question_is_read_with_the_turn_before(answerer: GroundedAnswerer) -> None:
+    understanding = understand(
+        ["trunk muscles, three of them", "and seven?"],
+        recognizer=answerer.recognizer,
+        classifier=answerer.classifier,
+        embedder=answerer.embedder,
+        intent_threshold=answerer.settings.intent_threshold,
+    )
+    assert understanding.carried
+    assert understanding.query == "trunk muscles, three of them and seven?"

@@ -112,3 +112,20 @@ def test_silence_in_the_document_is_an_abstention(answerer: GroundedAnswerer, qu
 def test_the_seed_still_answers_beside_them(answerer: GroundedAnswerer) -> None:
     answer = answerer.answer(["Does Aetna cover 64642?"])
     assert not answer.abstained and cited(answer, answerer) == {"openpayer-cpt-64642"}
+
+
+def test_a_question_naming_the_publisher_is_answered_from_that_source(answerer: GroundedAnswerer) -> None:
+    answer = answerer.answer(["Per Example Clinic, when may prolonged services be added?"])
+    assert not answer.abstained, answer.text
+    assert "99417" in answer.text
+    assert cited(answer, answerer) == {PDF_ID}
+    assert_codes_in_evidence(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much does Example Clinic pay for a visit?", "Is there an age limit in the Example Clinic note?"],
+)
+def test_a_named_source_silent_on_fees_or_ages_abstains(answerer: GroundedAnswerer, question: str) -> None:
+    answer = answerer.answer([question])
+    assert answer.abstained, answer.text

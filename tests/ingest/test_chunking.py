@@ -6,6 +6,7 @@ import pytest
 
 from assistant.ingest.chunking import chunk_document, section_at, split_sections, split_sentences
 from assistant.ingest.documents import read_document
+from assistant.models import Document
 from tests.conftest import ROOT
 
 DOCUMENT = read_document(ROOT / "corpus" / "documents" / "openpayer-cpt-64642.md")
@@ -39,3 +40,10 @@ def test_chunks_respect_size_overlap_and_sections(size: int, overlap: int) -> No
     assert covered == {(s.start, s.end) for s in sentences}, "every sentence lands in some chunk"
     for before, after in zip(chunks, chunks[1:], strict=False):
         assert max(0, before.end - after.start) <= overlap, "chunks share more than the overlap"
+
+
+def test_a_hard_wrapped_sentence_stays_one_sentence() -> None:
+    text = "Bill the drug per unit given, with\nany discarded units on a separate line.\nThe record states both."
+    document = Document("wrapped", "Wrapped", "Test", None, (), None, text, "wrapped.md")
+    spans = [text[s.start : s.end] for s in split_sentences(document)]
+    assert spans == ["Bill the drug per unit given, with\nany discarded units on a separate line.", "The record states both."]
