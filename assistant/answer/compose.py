@@ -304,7 +304,7 @@ class GroundedAnswerer:
         code's most specific facts (empty unless all have some)."""
         codes = list(dict.fromkeys(e.key for e in u.entities if e.kind in SUBJECT_CODE_KINDS))
         if len(codes) < 2 and not set(codes) - self._publication_codes:
-            # One code: only one the publications are not about ("95874 is what?") is defined this way.
+            # One code: only one the publications are not about (a guidance code asked alone) is defined this way.
             return []
         chosen: list[Fact] = []
         for code in codes:

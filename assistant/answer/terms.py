@@ -1,4 +1,4 @@
-"""Find the rare terms a question names that no source mentions ("J-code for daxibotulinumtoxinA?").
+"""Find the rare terms a question names that no source mentions (a drug such as prabotulinumtoxinA).
 
 A question about a drug, condition or product the sources never name must abstain, not answer
 about its nearest neighbour. A term counts as unknown when it is rare in English (so it names
