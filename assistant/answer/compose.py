@@ -101,9 +101,15 @@ class GroundedAnswerer:
         }
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
         self._documents_with_facts = frozenset(f.doc_id for f in index.facts)
-        self._publisher_patterns = _publisher_patterns(
+        without_facts = [
             d for d in index.documents.values() if d.kind == "publication" and d.doc_id not in self._documents_with_facts
-        )
+        ]
+        self._publisher_patterns = _publisher_patterns(without_facts)
+        # For each publisher name, its documents: those naming it in front matter, title or text.
+        self._documents_by_publisher = [
+            (pattern, frozenset(d.doc_id for d in without_facts if pattern.search(f"{d.publisher} {d.title} {d.text}")))
+            for pattern in self._publisher_patterns
+        ]
         self.quotes = SentenceQuoter(
             index, self.recognizer, settings, self.embed_query, phrasebook.phrasings
         )
@@ -370,20 +376,13 @@ class GroundedAnswerer:
         A document names the publisher in its front matter, title or text (a note "Example Health
         Plan prior authorization note" from an unknown publisher is one of that payer's documents).
         """
-        named: set[str] = set()
-        for pattern in self._publisher_patterns:
-            if not pattern.search(u.query):
-                continue
-            for doc_id in self._document_code_keys:
-                document = self.index.documents[doc_id]
-                if (
-                    document.kind == "publication"
-                    and doc_id not in self._documents_with_facts
-                    and pattern.search(f"{document.publisher} {document.title} {document.text}")
-                    and self._in_code_scope(u, set(self._document_code_keys[doc_id]))
-                ):
-                    named.add(doc_id)
-        return named
+        return {
+            doc_id
+            for pattern, documents in self._documents_by_publisher
+            if pattern.search(u.query)
+            for doc_id in documents
+            if self._in_code_scope(u, set(self._document_code_keys[doc_id]))
+        }
 
     def _asked(self, u: Understanding, candidates: list[Fact]) -> set[str]:
         """Entity keys that pick facts: every non-code entity, and codes that single facts out.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -24,7 +25,15 @@ _MIN_LENGTH = 6
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 
 
-def corpus_vocabulary(texts: Iterable[str]) -> frozenset[str]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The corpus's words (lower-cased), and those long enough to be misspelt by a question's word."""
+
+    words: frozenset[str]
+    spellings: tuple[str, ...]
+
+
+def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
     """Every word (lower-cased) of ``texts``, and each part of its hyphenated words."""
     words: set[str] = set()
     for text in texts:
@@ -32,23 +41,23 @@ def corpus_vocabulary(texts: Iterable[str]) -> frozenset[str]:
             word = match.group().lower()
             words.add(word)
             words.update(word.split("-"))
-    return frozenset(words)
+    return Vocabulary(frozenset(words), tuple(sorted(w for w in words if len(w) >= _MIN_LENGTH - _SPELLING_EDITS)))
 
 
-def unknown_terms(question: str, vocabulary: frozenset[str]) -> list[str]:
-    """Rare words of ``question`` that ``vocabulary`` (the corpus's words) lacks, as written."""
-    choices = sorted(w for w in vocabulary if len(w) >= _MIN_LENGTH - 1)
+def unknown_terms(question: str, vocabulary: Vocabulary) -> list[str]:
+    """Rare words of ``question`` that the corpus's ``vocabulary`` lacks, as written."""
+    known = vocabulary.words
     unknown: list[str] = []
     for match in _WORD.finditer(question):
         word = match.group()
         if len(word) < _MIN_LENGTH or word[0].isupper() and not _starts_sentence(question, match.start()):
             continue
         folded = word.lower()
-        if folded in vocabulary or any(part in vocabulary for part in folded.split("-") if len(part) >= _MIN_LENGTH):
+        if folded in known or any(part in known for part in folded.split("-") if len(part) >= _MIN_LENGTH):
             continue
         if zipf_frequency(folded, "en") >= RARE_ZIPF:
             continue
-        if process.extractOne(folded, choices, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
+        if process.extractOne(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
             continue
         unknown.append(word)
     return list(dict.fromkeys(unknown))
