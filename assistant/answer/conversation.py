@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ from assistant.embed.protocol import Embedder
 # How many earlier user turns a follow-up may inherit from.
 _LOOKBACK = 4
 # Words of a follow-up that only connect it to the previous question ("and for Medicare?").
-_FOLLOW_UP_FILLER = frozenset({"", "and", "or", "what", "about", "how", "for", "the", "then", "also", "same", "with", "?"})
+_FOLLOW_UP_FILLER = frozenset({"", "and", "or", "what", "about", "how", "for", "the", "then", "also", "same", "with"})
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _substitute(previous: str, old: list[Entity], new: list[Entity], follow_up: 
     rest = follow_up
     for entity in sorted(new, key=lambda e: -e.start):
         rest = rest[: entity.start] + rest[entity.end :]
-    rest = " ".join(w for w in rest.split() if w.strip("?.,!'s").lower() not in _FOLLOW_UP_FILLER)
+    rest = " ".join(w for w in rest.split() if re.sub(r"'s$", "", w.strip("?.,!")).lower() not in _FOLLOW_UP_FILLER)
     return " ".join([" ".join(text.split()), *extra, *([rest] if rest else [])])
 
 

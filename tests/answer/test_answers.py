@@ -141,3 +141,18 @@ def test_a_follow_up_without_a_clear_question_is_read_with_the_turn_before(answe
     )
     assert understanding.carried
     assert understanding.query == "trunk muscles, three of them and seven?"
+
+
+def test_a_follow_up_that_swaps_an_entity_keeps_its_other_words(answerer: GroundedAnswerer) -> None:
+    understanding = understand(
+        ["Which LCD does First Coast use for botulinum toxins?", "and Novitas's billing article?"],
+        recognizer=answerer.recognizer,
+        classifier=answerer.classifier,
+        embedder=answerer.embedder,
+        intent_threshold=answerer.settings.intent_threshold,
+        follow_up_openers=answerer.phrasebook.follow_up_openers,
+    )
+    assert understanding.carried
+    assert "Novitas" in understanding.query and "First Coast" not in understanding.query
+    assert understanding.query.endswith("billing article?")
+    assert " and " not in understanding.query.split("toxins?")[-1]
