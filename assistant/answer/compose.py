@@ -104,11 +104,10 @@ class GroundedAnswerer:
         without_facts = [
             d for d in index.documents.values() if d.kind == "publication" and d.doc_id not in self._documents_with_facts
         ]
-        self._publisher_patterns = _publisher_patterns(without_facts)
         # For each publisher name, its documents: those naming it in front matter, title or text.
         self._documents_by_publisher = [
             (pattern, frozenset(d.doc_id for d in without_facts if pattern.search(f"{d.publisher} {d.title} {d.text}")))
-            for pattern in self._publisher_patterns
+            for pattern in _publisher_patterns(without_facts)
         ]
         self.quotes = SentenceQuoter(
             index, self.recognizer, settings, self.embed_query, phrasebook.phrasings
@@ -363,7 +362,7 @@ class GroundedAnswerer:
     def _intent_without_publishers(self, u: Understanding, top: IntentScore) -> IntentScore:
         """``top``, unless it rests on the publisher's name: then the top intent of the question without it."""
         text = u.query
-        for pattern in self._publisher_patterns:
+        for pattern, _ in self._documents_by_publisher:
             text = pattern.sub(" ", text)
         entities = self.recognizer.find(text)
         ranked = self.classifier.rank(mask_codes(text, entities), self.embed_query(text), entities)

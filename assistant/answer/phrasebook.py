@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ConfigError
+
+NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 class VocabularyEntry(BaseModel):
@@ -64,8 +66,8 @@ class Phrasebook(BaseModel):
     intents: dict[str, IntentSpec]
     phrasings: Phrasings
     follow_up_openers: list[str] = Field(default_factory=list)
-    abbreviations: dict[str, str] = Field(default_factory=dict)
-    case_sensitive_abbreviations: dict[str, str] = Field(default_factory=dict)
+    abbreviations: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    case_sensitive_abbreviations: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
 
 
 def load_phrasebook(prompts_dir: Path) -> Phrasebook:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+
 from assistant.answer.phrasebook import load_phrasebook
 from assistant.answer.shorthand import Shorthand
+from assistant.errors import ConfigError
 from tests.conftest import ROOT
 
 
@@ -23,3 +29,26 @@ def test_the_project_list_loads_and_spares_codes() -> None:
     assert shorthand.expand("pt needs PA for 64642-59, dx G35.A") == (
         "pt (patient) needs PA (prior authorization) for 64642-59, dx (diagnosis) G35.A"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("expansions:\n  '': diagnosis\n", "abbreviations"),  # an empty key would match everywhere
+        ("expansions:\n  dx: ''\n", "abbreviations"),
+        ("expansions: [dx, tx]\n", "abbreviations"),
+        ("- not a mapping\n", "expected a mapping"),
+    ],
+)
+def test_a_malformed_abbreviations_file_is_a_config_error(tmp_path: Path, content: str, message: str) -> None:
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    (tmp_path / "prompts" / "abbreviations.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_phrasebook(tmp_path / "prompts")
+
+
+def test_a_missing_abbreviations_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    (tmp_path / "prompts" / "abbreviations.yaml").unlink()
+    with pytest.raises(ConfigError, match="abbreviations.yaml: cannot read"):
+        load_phrasebook(tmp_path / "prompts")
