@@ -156,7 +156,9 @@ def serve(
 
 @app.command("eval")
 def evaluate(
-    split: Annotated[list[str], typer.Option(help="Splits to score (eval/<split>.jsonl).")] = ["dev", "test"],  # noqa: B006
+    split: Annotated[
+        list[str] | None, typer.Option(help="Splits to score (eval/<split>.jsonl); default dev and test, none with --realdocs.")
+    ] = None,
     url: Annotated[str | None, typer.Option(help="Score a running server instead, e.g. http://127.0.0.1:8000.")] = None,
     api_key: Annotated[str | None, typer.Option(envvar="ASSISTANT_EVAL_API_KEY", help="Bearer key for --url.")] = None,
     distractors: Annotated[int, typer.Option(help="Synthetic passages added for the retriever comparison (0: skip).")] = 20_000,
@@ -168,6 +170,14 @@ def evaluate(
     with_sources: Annotated[
         list[str] | None,
         typer.Option(help="Score against a private copy of the corpus with these files ingested (repeatable)."),
+    ] = None,
+    realdocs: Annotated[
+        Path | None,
+        typer.Option(help="A real-document set (questions.jsonl, docs/, ingest.sh): ingest it privately, score its questions."),
+    ] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="With --realdocs: keep the private corpus and index here and reuse them next time (default: a temporary folder)."),
     ] = None,
 ) -> None:
     """Score answers, citations, abstention and retrieval on the evaluation set; write reports."""
@@ -184,10 +194,14 @@ def evaluate(
     from assistant.evaluation.targets import ChatTarget, HttpTarget, InProcessTarget
 
     folder = Path(eval_dir)
-    splits = {name: load_items(folder / f"{name}.jsonl") for name in split}
+    names = split if split is not None else ([] if realdocs else ["dev", "test"])
+    splits = {name: load_items(folder / f"{name}.jsonl") for name in names}
     thresholds = load_thresholds(folder / "thresholds.yaml")
-    if url and with_sources:
-        errors.print("[red]--with-sources[/red] scores in-process; it cannot be combined with --url.")
+    if url and (with_sources or realdocs):
+        errors.print("[red]--with-sources and --realdocs[/red] score in-process; they cannot be combined with --url.")
+        raise typer.Exit(2)
+    if with_sources and realdocs:
+        errors.print("[red]--with-sources and --realdocs[/red] each make their own private corpus; give one of them.")
         raise typer.Exit(2)
     answerer = None
     target: ChatTarget
@@ -207,6 +221,16 @@ def evaluate(
                 workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-")))
                 with console.status("Ingesting the extra sources into a private corpus copy..."):
                     settings = corpus_with_sources(settings, [Path(p) for p in with_sources], workdir, embedder)
+            if realdocs:
+                from assistant.evaluation.realdocs import SPLIT, corpus_with_realdocs, load_realdocs_items
+
+                private = workdir or Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-")))
+                private.mkdir(parents=True, exist_ok=True)
+                with console.status("Ingesting the real documents into a private corpus copy...") as status:
+                    settings, doc_ids = corpus_with_realdocs(
+                        settings, realdocs, private, embedder, progress=lambda p: status.update(f"Ingesting {p.name}...")
+                    )
+                splits[SPLIT] = load_realdocs_items(realdocs, doc_ids)
             answerer = load_answerer(settings, embedder)
             target = InProcessTarget(answerer)
         total = sum(len(items) for items in splits.values())

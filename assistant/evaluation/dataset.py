@@ -22,6 +22,12 @@ Category = Literal[
     "multi_turn",
     "unanswerable",
     "adversarial",
+    # categories of real-document sets (../shared/realdocs)
+    "limitation",
+    "codes",
+    "units",
+    "dates",
+    "contact",
 ]
 
 

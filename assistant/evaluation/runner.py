@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.api.schemas import PassageOut
 from assistant.evaluation.dataset import EvalDataError, EvalItem, Evidence
 from assistant.evaluation.distractors import distractor_index_parts, generate_distractors
@@ -33,7 +33,14 @@ class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     minimums: dict[str, float] = Field(description="metric name -> minimum value on each split")
+    split_minimums: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="split name -> metric -> minimum, replacing `minimums` for that split"
+    )
     hybrid_recall_at_3_at_least_best_single: bool = True
+
+    def for_split(self, split: str) -> dict[str, float]:
+        """The minimums that apply to ``split``."""
+        return self.split_minimums.get(split, self.minimums)
 
 
 def load_thresholds(path: Path) -> Thresholds:
@@ -46,7 +53,8 @@ def load_thresholds(path: Path) -> Thresholds:
         thresholds = Thresholds.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError) as exc:
         raise EvalDataError(f"{path}: cannot read thresholds ({exc}).") from exc
-    unknown = set(thresholds.minimums) - set(GATED_METRICS)
+    named = set(thresholds.minimums).union(*(set(m) for m in thresholds.split_minimums.values()))
+    unknown = named - set(GATED_METRICS)
     if unknown:
         raise EvalDataError(f"{path}: unknown metrics {sorted(unknown)}; known: {list(GATED_METRICS)}.")
     return thresholds
@@ -152,7 +160,7 @@ def gate(report: dict[str, Any], thresholds: Thresholds) -> dict[str, Any]:
     """Compare a report with the thresholds: every check, and whether all passed."""
     checks = []
     for split, summary in report["splits"].items():
-        for metric, minimum in thresholds.minimums.items():
+        for metric, minimum in thresholds.for_split(split).items():
             value = summary.get(metric)
             checks.append({"check": metric, "split": split, "value": value, "minimum": minimum,
                            "passed": value is not None and value >= minimum})

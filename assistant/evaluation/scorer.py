@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,9 +107,9 @@ def first_relevant_rank(
             continue
         if passage.get("kind") == "fact":
             text = document_text(evidence.doc_id) or ""
-            if evidence.quote in text[int(passage["start"]) : int(passage["end"])]:
+            if contains_quote(text[int(passage["start"]) : int(passage["end"])], evidence.quote):
                 return rank
-        elif evidence.quote in str(passage.get("text", "")):
+        elif contains_quote(str(passage.get("text", "")), evidence.quote):
             return rank
     return None
 
@@ -192,7 +193,17 @@ def _exact(target: ChatTarget, citation: dict[str, Any]) -> bool:
 
 
 def _contains_evidence(doc_id: object, quote: str, evidence: Evidence) -> bool:
-    return doc_id == evidence.doc_id and evidence.quote in quote
+    return doc_id == evidence.doc_id and contains_quote(quote, evidence.quote)
+
+
+def contains_quote(text: str, quote: str) -> bool:
+    """Whether ``quote`` occurs in ``text``, both NFKC-normalised with whitespace collapsed (so an
+    extractor's ligatures and line breaks do not hide a match)."""
+    return _normal(quote) in _normal(text)
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _ratio(numerator: float, denominator: int) -> float | None:
