@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.api.admin import admin_router
 from assistant.api.feedback_routes import feedback_router
 from assistant.api.http_errors import ApiError

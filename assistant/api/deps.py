@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.api.live import LiveAnswerer
 from assistant.config import Settings
 

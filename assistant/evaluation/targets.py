@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.api.schemas import ChatResponse, PassageOut
 from assistant.errors import AssistantError
 from assistant.retrieve import RetrievalMode

@@ -1,0 +1,97 @@
+"""Decide from the evidence whether a question can be answered, and pick what answers it.
+
+There are no rules per kind of question: a question is answered when a unit scores above the
+calibrated threshold and carries what the question names (its code, its payer, the document it
+names). Otherwise the answer abstains and the reason says what is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.question import Question
+from assistant.answer.rank import Scored
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The units that answer (best first), or the reason nothing does."""
+
+    chosen: tuple[Scored, ...]
+    reason: str | None
+
+    @property
+    def abstained(self) -> bool:
+        """True when nothing answers."""
+        return self.reason is not None
+
+
+def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[str], labels: dict[str, str]) -> list[str]:
+    """What the question names that no evidence mentions at all: codes (ranges count), payers
+    (``known_payers``: the payer keys any document or fact mentions)."""
+    missing = [
+        _code_label(code)
+        for code in question.codes
+        if code not in evidence.known_codes and not any(r.holds(code) for r in evidence.known_ranges)
+    ]
+    missing += [labels.get(p, p) for p in question.payers if p not in known_payers]
+    return missing
+
+
+def choose(
+    ranked: list[Scored],
+    question: Question,
+    evidence: EvidenceSet,
+    payer_words: dict[str, re.Pattern[str]],
+    *,
+    threshold: float,
+    margin: float,
+    limit: int,
+) -> Verdict:
+    """The best units above ``threshold`` that carry the question's code and payer, with those
+    within ``margin`` of the best (at most ``limit``), or why there are none."""
+    eligible = [s for s in ranked if s.score >= threshold]
+    if question.named_documents:
+        eligible = [s for s in eligible if s.unit.doc_id in question.named_documents]
+        if not eligible:
+            named = " / ".join(question.named_names[:2])
+            return Verdict((), f"The {named} document does not answer this.")
+    if not eligible:
+        return Verdict((), "The sources do not answer this question.")
+    carrying = [s for s in eligible if _carries(s.unit, question, evidence, payer_words)]
+    if not carrying:
+        what = ", ".join([*(_code_label(c) for c in question.codes), *question.payers]) or "what is asked"
+        return Verdict((), f"No passage that answers this concerns {what}.")
+    best = carrying[0].score
+    chosen: list[Scored] = []
+    seen: set[str] = set()
+    for scored in carrying:
+        key = " ".join(scored.unit.text.lower().split())
+        if scored.score < best - margin or len(chosen) >= limit:
+            break
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(scored)
+    return Verdict(tuple(chosen), None)
+
+
+def _carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
+    """Whether ``unit`` (with its lead-in and document) concerns the question's codes and payers."""
+    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    if question.codes:
+        doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
+        if not any(unit.names_code(c) or c in doc_codes or (lead and lead.names_code(c)) for c in question.codes):
+            return False
+    for payer in question.payers:
+        pattern = payer_words.get(payer)
+        in_text = bool(pattern and (pattern.search(unit.text) or (lead and pattern.search(lead.text))))
+        if not in_text and unit.doc_id not in question.payer_documents:
+            return False
+    return True
+
+
+def _code_label(code: str) -> str:
+    return f"code {code}"

@@ -1,0 +1,200 @@
+"""Evidence units: every sentence, table row and list item of every document, and every fact.
+
+A unit carries what a reader needs to judge it: its exact span (the citation), its document's
+title and publisher, its section, the lead-in line of the list it sits in, the billing codes it
+names (code ranges such as ``99341-99342`` included) and its vector. The set is built once when an
+index is loaded; nothing here is keyed to a document or a question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from assistant.codes import SUBJECT_CODE_KINDS, find_codes
+from assistant.models import Document
+from assistant.store.hybrid import HybridIndex
+from assistant.store.tokenize import tokenize
+
+UnitKind = Literal["sentence", "item", "row", "fact"]
+Vectors = npt.NDArray[np.float32]
+
+# "99341-99342", "99341 – 99350", "99202 through 99205", "G0101 to G0104"
+_RANGE = re.compile(r"(?<![\w.])([A-V]?\d{4,5})\s*(?:-|–|—|through|thru|to)\s*([A-V]?\d{4,5})(?![\w])", re.IGNORECASE)
+# A line that starts a list item: "- ", "• ", "o ", "1. ", "a) ", "(c) ", "(3) ".
+_ITEM_PREFIX = re.compile(r"^[ \t]*(?:[-*•◦▪●o]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))[ \t]+")
+# A table row as ingest stores it: "Header: cell; Header: cell".
+_ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]*(?:; [^:;\n]{1,60}: [^;\n]*)+$")
+_LEAD_IN_LOOKBACK = 40
+
+
+@dataclass(frozen=True)
+class CodeRange:
+    """An inclusive range of codes of one shape, e.g. 99341-99350 or G0101-G0104."""
+
+    prefix: str
+    low: int
+    high: int
+
+    def holds(self, code: str) -> bool:
+        """Whether ``code`` (a bare value such as ``99345``) falls inside the range."""
+        prefix, digits = (code[0].upper(), code[1:]) if code[:1].isalpha() else ("", code)
+        return prefix == self.prefix and digits.isdigit() and self.low <= int(digits) <= self.high
+
+
+def code_ranges(text: str) -> list[CodeRange]:
+    """The code ranges ``text`` states (both ends of one shape, low end first, at most 1,000 wide)."""
+    ranges = []
+    for match in _RANGE.finditer(text):
+        first, last = match.group(1).upper(), match.group(2).upper()
+        p1, d1 = (first[0], first[1:]) if first[0].isalpha() else ("", first)
+        p2, d2 = (last[0], last[1:]) if last[0].isalpha() else ("", last)
+        if p1 == p2 and len(d1) == len(d2) and 0 < int(d2) - int(d1) <= 1000:
+            ranges.append(CodeRange(p1, int(d1), int(d2)))
+    return ranges
+
+
+@dataclass(frozen=True)
+class EvidenceUnit:
+    """One quotable piece of evidence.
+
+    ``text`` is what the unit says (a fact's statement, else the span's own words); ``start`` and
+    ``end`` index the span it cites in ``documents[doc_id].text``. ``lead_in`` is the unit index of
+    the line introducing the list it belongs to (None when it has none).
+    """
+
+    position: int
+    kind: UnitKind
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    section: str | None
+    lead_in: int | None
+    codes: frozenset[str]
+    ranges: tuple[CodeRange, ...]
+    fact_id: str | None = None
+
+    def names_code(self, code: str) -> bool:
+        """Whether the unit names ``code`` (a bare value) itself or inside a range it states."""
+        return code in self.codes or any(r.holds(code) for r in self.ranges)
+
+
+class EvidenceSet:
+    """All units of an index with their vectors and a BM25 index over their words.
+
+    Vectors are the index's own sentence and fact vectors (no embedding happens here).
+    """
+
+    def __init__(self, index: HybridIndex) -> None:
+        """Build the units of ``index``; costs one BM25 indexing pass over all units."""
+        self.documents = index.documents
+        units: list[EvidenceUnit] = []
+        rows: list[Vectors] = []
+        previous_doc = None
+        doc_first = 0
+        for number, sentence in enumerate(index.sentences):
+            document = index.documents[sentence.doc_id]
+            if sentence.doc_id != previous_doc:
+                previous_doc, doc_first = sentence.doc_id, len(units)
+            text = document.text[sentence.start : sentence.end]
+            kind = _kind(document.text, sentence.start, text)
+            lead_in = _lead_in(units, doc_first, kind, document, sentence.start)
+            units.append(_unit(len(units), kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in))
+            rows.append(index.sentence_vectors[number])
+        for number, fact in enumerate(index.facts):
+            units.append(
+                _unit(len(units), "fact", fact.doc_id, fact.start, fact.end, fact.statement, None, None, fact.fact_id)
+            )
+            rows.append(index.fact_vectors[number])
+        self.units = units
+        dimension = index.dimension
+        self.vectors: Vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dimension), np.float32)
+        self.bm25 = bm25s.BM25()
+        self.bm25.index([tokenize(self.lexical_text(u)) or [""] for u in units], show_progress=False)
+        self.document_codes = {
+            d.doc_id: frozenset(c for code in d.codes for c in _subject_codes(code)) for d in index.documents.values()
+        }
+        self.known_codes = frozenset(c for u in units for c in u.codes).union(*self.document_codes.values())
+        self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
+
+    def lexical_text(self, unit: EvidenceUnit) -> str:
+        """What BM25 indexes for a unit: its words after its section title and lead-in."""
+        parts = [unit.section or "", self.units[unit.lead_in].text if unit.lead_in is not None else "", unit.text]
+        return " ".join(p for p in parts if p)
+
+    def lexical_scores(self, query: str) -> npt.NDArray[np.float64]:
+        """BM25 score of every unit for ``query`` (zeros when no query word is indexed)."""
+        tokens = [t for t in tokenize(query) if t in self.bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(len(self.units))
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
+
+    def quote(self, unit: EvidenceUnit) -> str:
+        """The exact text the unit cites."""
+        return self.documents[unit.doc_id].text[unit.start : unit.end]
+
+    def following_items(self, unit: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
+        """The list items introduced by ``unit`` (a lead-in), in order, at most ``limit``."""
+        items: list[EvidenceUnit] = []
+        for other in self.units[unit.position + 1 : unit.position + 1 + limit * 2]:
+            if other.doc_id != unit.doc_id or other.lead_in != unit.position:
+                if items:
+                    break
+                continue
+            items.append(other)
+            if len(items) >= limit:
+                break
+        return items
+
+
+def _subject_codes(text: str) -> set[str]:
+    return {m.key.split(":", 1)[1] for m in find_codes(text) if m.key.split(":", 1)[0] in SUBJECT_CODE_KINDS}
+
+
+def _unit(
+    position: int,
+    kind: UnitKind,
+    doc_id: str,
+    start: int,
+    end: int,
+    text: str,
+    section: str | None,
+    lead_in: int | None,
+    fact_id: str | None = None,
+) -> EvidenceUnit:
+    codes = frozenset(m.key.split(":", 1)[1] for m in find_codes(text))
+    return EvidenceUnit(position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id)
+
+
+def _kind(document_text: str, start: int, text: str) -> UnitKind:
+    line_start = document_text.rfind("\n", 0, start) + 1
+    prefix = document_text[line_start:start]
+    if _ROW.match(text.strip()):
+        return "row"
+    if not prefix.strip(" \t-*•◦▪●o") and (_ITEM_PREFIX.match(prefix + " ") or _ITEM_PREFIX.match(text)):
+        return "item"
+    return "sentence"
+
+
+def _lead_in(units: Sequence[EvidenceUnit], doc_first: int, kind: UnitKind, document: Document, start: int) -> int | None:
+    """The unit introducing the list (or table) this one belongs to: the nearest earlier unit of the
+    same document ending with ':' that only items (or rows) separate from it."""
+    if kind not in ("item", "row"):
+        return None
+    for back in range(len(units) - 1, max(doc_first, len(units) - _LEAD_IN_LOOKBACK) - 1, -1):
+        unit = units[back]
+        if unit.kind == kind:
+            if unit.lead_in is not None:
+                return unit.lead_in
+            continue
+        if unit.kind == "sentence" and unit.text.rstrip().endswith(":"):
+            return unit.position
+        return None
+    return None

@@ -1,0 +1,256 @@
+"""Understand a question: the standalone query, what it names and what kind of answer it expects.
+
+Only an elliptical last turn ("What about Cigna?", "so the op note has to be there?") borrows
+from the turns before it; a complete or unrelated question stands alone. Names (payers,
+publishers, documents, drugs) are recognised from the loaded documents themselves plus the
+vocabulary in prompts/entities.yaml, so a new document needs no code change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from wordfreq import zipf_frequency
+
+from assistant.answer.entities import Entity, EntityRecognizer
+from assistant.answer.shorthand import Shorthand
+from assistant.codes import SUBJECT_CODE_KINDS
+
+AnswerType = Literal["date", "number", "phone", "code", "yesno", "other"]
+
+_LOOKBACK = 3
+# Publisher words rarer than this in English single a publisher out ("Novitas", not "Services").
+_DISTINCTIVE_ZIPF = 3.0
+# Question words that make a turn a complete question of its own.
+_QUESTION_WORDS = re.compile(
+    r"\b(what|which|when|where|who|whom|whose|why|how|does|do|did|is|are|was|were|can|could|should|may|must|will|"
+    r"would|has|have|list|tell|explain|define|describe|show|give|need|needs|required?|covered?|bill(?:ed|able)?)\b",
+    re.IGNORECASE,
+)
+# Words that point back at something said before.
+_BACK_REFERENCE = re.compile(
+    r"\b(it|its|they|them|their|that|those|this|these|the same|same|there|then|so|also|either|too)\b", re.IGNORECASE
+)
+_OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? and|then|what if|so|but|or)\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
+_STOP = frozenset(
+    "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
+    "may might must will shall what which when where who how why this that these those it its they them their there "
+    "any all some per as from under about if than then so not no yes i we you our my me us pt patient please need "
+    "needs get got have has had just also only still same".split()
+)
+
+_EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("phone", re.compile(r"\b(phone|telephone|fax|call|hotline|contact (number|info))\b|#\s*$|\bnumber to\b", re.I)),
+    ("date", re.compile(r"\b(when|what date|which date|effective( date)?|start(ing)? date|as of|since when|what year|"
+                        r"date of|deadline|expir\w*|begin(ning)?|began|starts?)\b", re.I)),
+    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|min(imum)?|max(imum)?|at least|at most|"
+                          r"limit|number of|bmi|age|minutes?|mins?|hours?|hrs?|units?|days?|weeks?|months?|years?|"
+                          r"percent(age)?|frequency|threshold|cut ?off|score|dose|dosage|mg|times)\b", re.I)),
+    ("code", re.compile(r"\b((which|what) (\w+ ){0,2}(code|codes|modifier|modifiers)|code(s)? (for|to use)|"
+                        r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
+    ("yesno", re.compile(r"^\s*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
+)
+_LIST = re.compile(
+    r"\b(list|all( of)?( the)?|full|every|each|which (\w+ )?(codes|states|drugs|services|ones|criteria|conditions|"
+    r"modifiers|diagnos\w+)|what (\w+ )?(codes|states|drugs|services|criteria|conditions|modifiers|are the)|"
+    r"codes)\b",
+    re.I,
+)
+# Brand and generic names as documents write them: "Spravato (esketamine)", "esketamine (Spravato)".
+_BRAND_GENERIC = re.compile(r"\b([A-Z][A-Za-z]{3,})(?:®|™)?\s*\(([a-z][a-z-]{4,}(?: [a-z-]{4,})?)\)")
+_GENERIC_BRAND = re.compile(r"\b([a-z][a-z-]{4,})\s*\(([A-Z][A-Za-z]{3,})(?:®|™)?\)")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question ready for evidence: standalone text, named things and the expected answer.
+
+    ``codes`` are bare subject codes (CPT, HCPCS, ICD-10-CM, NUCC); ``payers`` entity keys;
+    ``named_documents`` ids of loaded documents whose publisher or title the question names;
+    ``synonyms`` words added for matching (a brand for its generic and the reverse).
+    """
+
+    text: str
+    query: str
+    carried: bool
+    entities: tuple[Entity, ...]
+    codes: tuple[str, ...]
+    payers: tuple[str, ...]
+    named_documents: frozenset[str]
+    named_names: tuple[str, ...]
+    payer_documents: frozenset[str]
+    expects: AnswerType
+    wants_list: bool
+    focus: tuple[str, ...]
+    synonyms: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def search_text(self) -> str:
+        """The query with synonyms appended, for BM25 and the query vector."""
+        return f"{self.query} {' '.join(self.synonyms)}".strip()
+
+
+class QuestionReader:
+    """Reads questions against the loaded documents (their publishers, titles and drug names)."""
+
+    def __init__(self, recognizer: EntityRecognizer, shorthand: Shorthand, documents: Iterable[tuple[str, str, str, str]]) -> None:
+        """``documents`` yields ``(doc_id, title, publisher, text)`` of every loaded document."""
+        self.recognizer = recognizer
+        self.shorthand = shorthand
+        self._names: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
+        self.payer_documents: dict[str, set[str]] = {}
+        by_name: dict[str, set[str]] = {}
+        synonyms: dict[str, set[str]] = {}
+        for doc_id, title, publisher, text in documents:
+            for name in _source_names(title, publisher):
+                by_name.setdefault(name.lower(), set()).add(doc_id)
+            for key in recognizer.keys(publisher, frozenset({"payer"})):
+                self.payer_documents.setdefault(key, set()).add(doc_id)
+            for brand, generic in [*_BRAND_GENERIC.findall(text), *((b, g) for g, b in _GENERIC_BRAND.findall(text))]:
+                synonyms.setdefault(brand.lower(), set()).add(generic.lower())
+                synonyms.setdefault(generic.lower(), set()).add(brand.lower())
+        for name, ids in sorted(by_name.items(), key=lambda kv: -len(kv[0])):
+            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w])", re.IGNORECASE)
+            self._names.append((pattern, name, frozenset(ids)))
+        self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
+
+    def read(self, user_turns: list[str]) -> Question:
+        """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
+
+        Raises:
+            ValueError: ``user_turns`` holds no text.
+        """
+        turns = [self.shorthand.expand(t.strip()) for t in user_turns if t.strip()]
+        if not turns:
+            raise ValueError("user_turns must hold at least one non-blank message")
+        last = turns[-1]
+        earlier = turns[:-1][-_LOOKBACK:]
+        if earlier and is_elliptical(last):
+            query = _merge(earlier[-1], last, self.recognizer)
+            return self.analyse(last, query, carried=True)
+        return self.analyse(last, last, carried=False)
+
+    def analyse(self, text: str, query: str, *, carried: bool) -> Question:
+        """The question ``text`` asks, searched as ``query`` (the same text unless it is a follow-up)."""
+        entities = tuple(self.recognizer.find(query))
+        codes = tuple(dict.fromkeys(e.key.split(":", 1)[1] for e in entities if e.kind in SUBJECT_CODE_KINDS))
+        payers = tuple(dict.fromkeys(e.key for e in entities if e.kind == "payer"))
+        named: set[str] = set()
+        names: list[str] = []
+        for pattern, name, ids in self._names:
+            if pattern.search(query):
+                named |= ids
+                names.append(name)
+        words = [w.lower() for w in _WORD.findall(query)]
+        synonyms = sorted({s for w in words for s in self.synonyms.get(w, ()) if s not in words})
+        focus = tuple(dict.fromkeys(w for w in words if w not in _STOP and len(w) > 2 and not w.isdigit()))
+        return Question(
+            text=text,
+            query=query,
+            carried=carried,
+            entities=entities,
+            codes=codes,
+            payers=payers,
+            named_documents=frozenset(named),
+            named_names=tuple(names),
+            payer_documents=frozenset(d for p in payers for d in self.payer_documents.get(p, ())),
+            expects=expected_answer(query),
+            wants_list=bool(_LIST.search(query)),
+            focus=focus,
+            synonyms=tuple(synonyms),
+        )
+
+
+def expected_answer(question: str) -> AnswerType:
+    """The kind of answer ``question`` asks for; the first matching kind in priority order."""
+    for kind, pattern in _EXPECTS:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def is_elliptical(turn: str) -> bool:
+    """Whether ``turn`` only makes sense with the turn before it.
+
+    True when it opens like a continuation ("and ...", "what about ...", "what if ..."), or is
+    short and points back ("so the op note has to be there?"), or has no question word at all
+    ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
+    """
+    words = _WORD.findall(turn)
+    if _OPENERS.match(turn):
+        return True
+    if not _QUESTION_WORDS.search(turn):
+        return len(words) <= 6
+    return len(words) <= 8 and bool(_BACK_REFERENCE.search(turn))
+
+
+def _merge(previous: str, follow_up: str, recognizer: EntityRecognizer) -> str:
+    """The previous question with the follow-up's entities put in place of those of the same kind,
+    followed by the follow-up's own words."""
+    old = recognizer.find(previous)
+    new = recognizer.find(follow_up)
+    kinds = {e.kind for e in new}
+    text = previous
+    for entity in sorted(old, key=lambda e: -e.start):
+        if entity.kind in kinds:
+            text = text[: entity.start] + text[entity.end :]
+    return " ".join(f"{text} {follow_up}".split())
+
+
+def _source_names(title: str, publisher: str) -> set[str]:
+    """The names that single out a document: its publisher (without remarks in parentheses), the
+    publisher's distinctive words ("Novitas", "CMS") and initials ("NGS"), and the identifiers its
+    title gives in parentheses ("L36007")."""
+    names: set[str] = set()
+    plain = re.sub(r"\s*\([^)]*\)", "", publisher).strip()
+    if plain and plain.lower() != "unknown":
+        names.add(plain)
+        words = plain.split()
+        for word in words:
+            if (word.isupper() and len(word) >= 2) or (len(word) >= 4 and zipf_frequency(word.lower(), "en") < _DISTINCTIVE_ZIPF):
+                names.add(word)
+        initials = "".join(w[0] for w in words if w[:1].isupper())
+        if len(words) > 1 and len(initials) >= 3:
+            names.add(initials)
+    for ident in re.findall(r"\(([A-Z0-9][A-Z0-9 .-]{3,})\)", title):
+        if any(ch.isdigit() for ch in ident):
+            names.add(ident.strip())
+    return {n for n in names if len(n) >= 2}
+
+
+_PART_BREAK = re.compile(
+    r"\?\s+(?=\S)|[,;]?\s+(?:and|also|plus)\s+(?=(?:do|does|is|are|can|which|what|how|when|where|who|will|should|"
+    r"must|would)\b)",
+    re.IGNORECASE,
+)
+_CODE_PREFIX = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
+_MASKS = {"cpt": "it", "hcpcs": "this drug", "icd": "this diagnosis", "nucc": "this provider type"}
+
+
+def split_parts(query: str) -> list[str]:
+    """The sub-questions of a compound question ("do they need PA, and which codes are listed?"),
+    or the query alone; a part needs three words or more."""
+    parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 for p in parts):
+        return [query]
+    return parts
+
+
+def mask_codes(text: str, entities: list[Entity]) -> str:
+    """``text`` with subject codes and their prefix replaced by a word for their kind.
+
+    "Is CPT 64642 covered by Aetna?" -> "Is it covered by Aetna?": the kind of code says something
+    about the question to a sentence embedding model, its number does not (BM25 and the code
+    features match numbers exactly).
+    """
+    for entity in sorted(entities, key=lambda e: -e.start):
+        if entity.kind in SUBJECT_CODE_KINDS:
+            prefix = _CODE_PREFIX.search(text[: entity.start])
+            start = prefix.start() if prefix else entity.start
+            text = text[:start] + _MASKS[entity.kind] + text[entity.end :]
+    return text

@@ -1,0 +1,227 @@
+"""Gather candidate evidence units for a question and rank them by a weighted sum of features.
+
+Candidates are the union of the nearest units by meaning (dense), the best by words (BM25) and
+the units naming a code the question names. Each gets the features below; their weights live in
+``prompts/ranker.yaml`` (set by hand or fitted by ``scripts/train_ranker.py`` on dev data), so
+ranking changes are data changes, measured by ``assistant eval``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.question import AnswerType, Question
+from assistant.errors import ConfigError
+
+FEATURES = (
+    "dense",
+    "dense_context",
+    "bm25",
+    "focus",
+    "heading",
+    "code",
+    "code_document",
+    "answer_type",
+    "named_source",
+    "other_source",
+    "payer",
+    "numeric_fit",
+    "short",
+    "fact",
+)
+_DEPTH = 100
+_MAX_CODE_CANDIDATES = 80
+
+_PRESENT: dict[AnswerType, re.Pattern[str]] = {
+    "date": re.compile(
+        r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
+        r"nov(ember)?|dec(ember)?)\b\.? ?\d{0,2},? ?(19|20)\d\d|\b\d{1,2}/\d{1,2}/(19|20)?\d\d\b|\b(19|20)\d\d\b",
+        re.I,
+    ),
+    "number": re.compile(
+        r"\b\d+(\.\d+)?\s*(-|to|–)?\s*\d*\s*(%|percent|minutes?|mins?|hours?|hrs?|units?|days?|weeks?|months?|years?|"
+        r"kg/m2|kg|mg|sessions?|times|visits?|treatments?|or (more|greater|less|fewer)|or older)|"
+        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty)\b[- ]"
+        r"(minutes?|hours?|days?|weeks?|months?|years?|units?|times|sessions?)|\b(bmi|body mass index)\b[^.]{0,40}\d",
+        re.I,
+    ),
+    "phone": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-"),
+    "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5})(?![\w])|\bmodifier\b", re.I),
+    "yesno": re.compile(
+        r"\b(not|no|never|only|must|may|required|requires|covered|eligible|allowed|payable|medically necessary|"
+        r"considered|limited|should)\b",
+        re.I,
+    ),
+}
+_NUMBER_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|through)\s*(\d{1,3})\b")
+_EACH_ADDITIONAL = re.compile(r"\beach additional (\d{1,3})\b", re.I)
+_QUESTION_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.]|\d)")
+_WORD = re.compile(r"[a-z][a-z'-]+|\d+")
+
+
+class RankerWeights(BaseModel):
+    """Feature weights, bias and the abstention threshold of the ranker (prompts/ranker.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    weights: dict[str, float]
+    bias: float = 0.0
+    threshold: float
+    margin: float = 0.15
+    trained_on: str = "set by hand"
+
+    def vector(self) -> npt.NDArray[np.float64]:
+        """The weights in ``FEATURES`` order (a feature not named weighs 0)."""
+        return np.array([self.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+
+def load_weights(path: Path) -> RankerWeights:
+    """Read ranker weights.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or names an unknown feature.
+    """
+    try:
+        weights = RankerWeights.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path}: cannot read the ranker weights ({exc}).") from exc
+    unknown = set(weights.weights) - set(FEATURES)
+    if unknown:
+        raise ConfigError(f"{path}: unknown features {sorted(unknown)}; known: {list(FEATURES)}.")
+    return weights
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate unit, its feature values (``FEATURES`` order) and its score."""
+
+    unit: EvidenceUnit
+    features: tuple[float, ...]
+    score: float
+
+
+def candidates(evidence: EvidenceSet, question: Question, vector: npt.NDArray[np.float32]) -> tuple[list[int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Positions of candidate units, with every unit's dense similarity and scaled BM25 score."""
+    dense = (evidence.vectors @ vector).astype(np.float64)
+    lexical = evidence.lexical_scores(question.search_text)
+    top = float(lexical.max()) if len(lexical) else 0.0
+    lexical = lexical / top if top > 0 else lexical
+    picked: set[int] = set()
+    for scores in (dense, lexical):
+        depth = min(_DEPTH, len(scores))
+        if depth:
+            picked.update(np.argpartition(-scores, depth - 1)[:depth].tolist())
+    if question.codes:
+        naming = [u.position for u in evidence.units if any(u.names_code(c) for c in question.codes)]
+        naming.sort(key=lambda p: -dense[p])
+        picked.update(naming[:_MAX_CODE_CANDIDATES])
+    return sorted(picked), dense, lexical
+
+
+def rank(
+    evidence: EvidenceSet,
+    question: Question,
+    vector: npt.NDArray[np.float32],
+    weights: RankerWeights,
+    payer_words: dict[str, re.Pattern[str]],
+    allowed: set[int] | None = None,
+) -> list[Scored]:
+    """Candidate units best first. ``allowed`` (positions) leaves out units that may not answer
+    (facts out of force on the question's date of service)."""
+    positions, dense, lexical = candidates(evidence, question, vector)
+    w = weights.vector()
+    scored = []
+    for position in positions:
+        if allowed is not None and position not in allowed:
+            continue
+        unit = evidence.units[position]
+        values = features(evidence, question, vector, unit, float(dense[position]), float(lexical[position]), payer_words)
+        scored.append(Scored(unit, values, float(np.dot(w, values) + weights.bias)))
+    scored.sort(key=lambda s: (-s.score, s.unit.position))
+    return scored
+
+
+def features(
+    evidence: EvidenceSet,
+    question: Question,
+    vector: npt.NDArray[np.float32],
+    unit: EvidenceUnit,
+    dense: float,
+    lexical: float,
+    payer_words: dict[str, re.Pattern[str]],
+) -> tuple[float, ...]:
+    """The feature values of ``unit`` for ``question``, in ``FEATURES`` order."""
+    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    if lead is not None:
+        context = evidence.vectors[unit.position] + 0.7 * evidence.vectors[lead.position]
+        dense_context = max(dense, float(context @ vector) / max(float(np.linalg.norm(context)), 1e-6))
+    else:
+        dense_context = dense
+    words = set(_WORD.findall(unit.text.lower()))
+    context_words = set(_WORD.findall(f"{unit.section or ''} {lead.text if lead else ''}".lower()))
+    focus = question.focus
+    stems = {_stem(w) for w in words}
+    focus_share = sum(1 for f in focus if f in words or _stem(f) in stems) / len(focus) if focus else 0.0
+    heading = sum(1 for f in focus if f in context_words) / len(focus) if focus else 0.0
+    code = document_code = 0.0
+    if question.codes:
+        code = sum(1 for c in question.codes if unit.names_code(c) or (lead is not None and lead.names_code(c))) / len(question.codes)
+        doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
+        document_code = sum(1 for c in question.codes if c in doc_codes) / len(question.codes)
+    answer_type = 0.0
+    if question.expects != "other" and _PRESENT[question.expects].search(unit.text):
+        answer_type = 1.0
+    named = other = 0.0
+    if question.named_documents:
+        named = 1.0 if unit.doc_id in question.named_documents else 0.0
+        other = 1.0 - named
+    payer = 0.0
+    if question.payers:
+        in_text = sum(1 for p in question.payers if p in payer_words and payer_words[p].search(unit.text))
+        payer = max(in_text / len(question.payers), 1.0 if unit.doc_id in question.payer_documents else 0.0)
+    return (
+        dense,
+        dense_context,
+        lexical,
+        focus_share,
+        heading,
+        code,
+        document_code,
+        answer_type,
+        named,
+        other,
+        payer,
+        _numeric_fit(question.query, unit.text),
+        1.0 if len(unit.text.split()) < 5 else 0.0,
+        1.0 if unit.kind == "fact" else 0.0,
+    )
+
+
+def _numeric_fit(question: str, text: str) -> float:
+    """1.0 when a small number of the question falls in a range the unit states ("1-4 muscles"
+    for "3 muscles") or the unit counts in the question's increments ("each additional 30")."""
+    numbers = {int(n) for n in _QUESTION_NUMBER.findall(question)}
+    if not numbers:
+        return 0.0
+    for low, high in _NUMBER_RANGE.findall(text):
+        if int(low) < int(high) and any(int(low) <= n <= int(high) for n in numbers):
+            return 1.0
+    if any(int(step) in numbers or any(n > int(step) for n in numbers) for step in _EACH_ADDITIONAL.findall(text)):
+        return 1.0
+    return 0.0
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

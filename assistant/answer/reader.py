@@ -1,0 +1,175 @@
+"""The evidence-first reader: understand -> gather and rank evidence -> abstain or compose.
+
+Every answer starts from evidence in whatever documents are loaded: sentences, table rows and
+list items of the documents, and the curated facts, ranked together. Nothing here is keyed to a
+document, payer or question; the ranker's weights and threshold are data (prompts/ranker.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.answer.abstain import Verdict, choose, missing_names
+from assistant.answer.compose import Composer
+from assistant.answer.dates import date_of_service
+from assistant.answer.entities import EntityRecognizer
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.phrasebook import Phrasebook
+from assistant.answer.question import Question, QuestionReader, mask_codes, split_parts
+from assistant.answer.rank import RankerWeights, Scored, rank
+from assistant.answer.shorthand import Shorthand
+from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.embed.protocol import Embedder
+from assistant.models import Answer, ConflictSpec, ScoredPassage
+from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
+from assistant.store.hybrid import HybridIndex
+
+_CLOSEST = 3
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    """How many evidence units an answer may quote at most."""
+
+    max_units: int = 3
+
+
+class GroundedAnswerer:
+    """Answers a conversation from one index with no generative model."""
+
+    def __init__(
+        self,
+        index: HybridIndex,
+        embedder: Embedder,
+        phrasebook: Phrasebook,
+        retrieval: RetrievalSettings,
+        weights: RankerWeights,
+        settings: ReaderSettings | None = None,
+    ) -> None:
+        """Wire the parts and build the evidence units of ``index`` (no embedding happens here)."""
+        self.index = index
+        self.embedder = embedder
+        self.phrasebook = phrasebook
+        self.retrieval = retrieval
+        self.weights = weights
+        self.settings = settings or ReaderSettings()
+        self.recognizer = EntityRecognizer(phrasebook.vocabulary)
+        self.evidence = EvidenceSet(index)
+        documents = index.documents.values()
+        self.questions = QuestionReader(
+            self.recognizer,
+            Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations),
+            [(d.doc_id, d.title, d.publisher, d.text) for d in documents],
+        )
+        self._facts = {f.fact_id: f for f in index.facts}
+        self._fact_units = {u.fact_id: u.position for u in self.evidence.units if u.fact_id}
+        self._payer_words = {
+            key: re.compile(
+                r"(?<![\w&])(" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in entry.aliases) + r")(?![\w&])",
+                re.IGNORECASE,
+            )
+            for key, entry in ((f"payer:{k}", e) for k, e in phrasebook.vocabulary.get("payer", {}).items())
+        }
+        everything = [f"{d.title} {d.publisher} {d.text}" for d in documents] + [f.statement for f in index.facts]
+        self._known_payers = {k for text in everything for k in self.recognizer.keys(text, frozenset({"payer"}))}
+        self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
+
+    def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
+        """Answer the last of ``user_turns`` (earlier ones fill in an elliptical follow-up).
+
+        ``top_k`` caps how many evidence units the answer quotes. Raises ValueError when no turn
+        has text.
+        """
+        question = self.questions.read(user_turns)
+        composer = Composer(self.evidence, self.phrasebook.phrasings, self._facts)
+        phrasings = self.phrasebook.phrasings
+        missing = missing_names(question, self.evidence, self._known_payers, self.recognizer.labels)
+        missing += unknown_terms(question.query, self._vocabulary)
+        parts = [question.query] if question.carried else split_parts(question.query)
+        verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
+        for part in parts:
+            asked = self.questions.analyse(part, part, carried=question.carried) if len(parts) > 1 else question
+            ranked = self.rank(asked)
+            if missing:
+                verdict = Verdict((), f"The sources do not mention {', '.join(dict.fromkeys(missing))}.")
+            else:
+                verdict = choose(
+                    ranked,
+                    asked,
+                    self.evidence,
+                    self._payer_words,
+                    threshold=self.weights.threshold,
+                    margin=self.weights.margin,
+                    limit=top_k or self.settings.max_units,
+                )
+            verdicts.append((asked, verdict, ranked))
+        answered = [(q, v) for q, v, _ in verdicts if not v.abstained]
+        conflicts: list[ConflictSpec] = []
+        if answered:
+            sentences: list[str] = []
+            for asked, verdict in answered:
+                chosen = [(s.unit, s.score) for s in verdict.chosen]
+                chosen += self._conflicting(verdict, conflicts)
+                sentences += composer.claims(chosen, asked.wants_list)
+            notes = [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
+            text = " ".join([*sentences, *notes])
+            confidence = max(v.chosen[0].score for _, v in answered)
+            abstained = False
+        else:
+            reasons = list(dict.fromkeys(str(v.reason) for _, v, _ in verdicts))
+            closest = [(s.unit, s.score) for s in verdicts[0][2][:_CLOSEST]]
+            markers = composer.closest(closest, _CLOSEST) if not missing else []
+            text = phrasings.not_found.format(reason=" ".join(reasons))
+            if markers:
+                text += f" {phrasings.closest} {phrasings.closest_marked} {' '.join(f'[{m}]' for m in markers)}"
+            confidence = verdicts[0][2][0].score if verdicts[0][2] else 0.0
+            abstained = True
+        return Answer(
+            text=text,
+            abstained=abstained,
+            confidence=round(float(1 / (1 + np.exp(-4 * (confidence - self.weights.threshold)))), 4),
+            query=question.query,
+            index_version=self.index.index_version,
+            citations=composer.finished(text),
+            intent=question.expects,
+            conflicts=composer.conflicts(conflicts),
+        )
+
+    def rank(self, question: Question) -> list[Scored]:
+        """Candidate evidence for ``question``, best first (facts out of force on its date left out)."""
+        period = date_of_service(question.query)
+        allowed = None
+        if period is not None:
+            stale = {
+                self._fact_units[f.fact_id] for f in self._facts.values() if not f.in_force(period.first, period.last)
+            }
+            allowed = set(range(len(self.evidence.units))) - stale
+        vector = self.embed_query(question.search_text)
+        return rank(self.evidence, question, vector, self.weights, self._payer_words, allowed)
+
+    def search(self, query: str, *, top_k: int | None = None, mode: RetrievalMode | None = None) -> list[ScoredPassage]:
+        """Ranked passages for a free-text query (hybrid unless ``mode`` says otherwise)."""
+        settings = replace(self.retrieval, top_k=top_k or self.retrieval.top_k, mode=mode or self.retrieval.mode)
+        return retrieve(self.index, query, self.embed_query(query), settings)
+
+    def embed_query(self, query: str) -> npt.NDArray[np.float32]:
+        """The vector retrieval uses for ``query``: its embedding with billing codes masked."""
+        vector: npt.NDArray[np.float32] = self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
+        return vector
+
+    def _conflicting(self, verdict: Verdict, conflicts: list[ConflictSpec]) -> list[tuple[EvidenceUnit, float]]:
+        """Units stating the other sides of a declared conflict that a chosen fact belongs to."""
+        chosen_facts = {s.unit.fact_id for s in verdict.chosen if s.unit.fact_id}
+        extra = []
+        for spec in self.index.conflicts:
+            ids = {fact_id for _, side in spec.sides for fact_id in side}
+            if chosen_facts & ids and spec not in conflicts:
+                conflicts.append(spec)
+                for fact_id in sorted(ids - chosen_facts):
+                    unit = self.evidence.units[self._fact_units[fact_id]]
+                    extra.append((unit, verdict.chosen[0].score))
+        return extra
