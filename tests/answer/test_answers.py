@@ -11,7 +11,7 @@ import re
 import pytest
 
 from assistant.answer.checks import MARKER_RE
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.answer.conversation import understand
 from assistant.models import Answer
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.answer.compose import GroundedAnswerer
+from assistant.answer.reader import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.config import Settings
 from tests.api.conftest import serving
