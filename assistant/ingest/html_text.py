@@ -72,8 +72,11 @@ def _blocks(body: Any) -> list[str]:
             if title:
                 blocks.append(f"{hashes} {title}")
         elif element.tag == "list":
-            items = [_line(item) for item in element.findall("item")]
-            blocks.append("\n".join(f"- {item}" for item in items if item))
+            items = "\n".join(f"- {item}" for item in (_line(i) for i in element.findall("item")) if item)
+            if blocks and blocks[-1].endswith(":"):  # the lead-in line stays just before its items
+                blocks[-1] += "\n" + items
+            else:
+                blocks.append(items)
         elif element.tag == "table":
             rows = [row.findall("cell") for row in element.findall("row")]
             texts = [[_line(cell) for cell in row] for row in rows if row]

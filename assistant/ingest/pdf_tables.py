@@ -68,6 +68,20 @@ def find_tables(plumber_page: pdfplumber.page.Page, layout: PageLayout, textpage
     return tables
 
 
+def header_of(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
+    """A table's header and its data rows. The first row is the header; a second row with an empty
+    first cell and no digit finishes a header printed over two rows ("May Be" over "Reported With",
+    beside "CPT Code" in a cell spanning both). A table of one row has no header."""
+    if len(rows) < 2:
+        return None, rows
+    header, body = rows[0], rows[1:]
+    second = body[0]
+    if len(body) > 1 and not second[0] and any(second) and not any(ch.isdigit() for cell in second for ch in cell):
+        header = tuple(" ".join(part for part in (top, below) if part) for top, below in zip(header, second, strict=True))
+        body = body[1:]
+    return header, body
+
+
 def continues_table(previous_header: tuple[str, ...] | None, rows: tuple[tuple[str, ...], ...], *, adjacent: bool) -> bool:
     """Whether a table goes on with the previous page's table (header ``previous_header``): it has the
     same number of columns and either its first row repeats that header, or it is the first thing on

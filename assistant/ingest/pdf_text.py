@@ -28,7 +28,7 @@ from assistant.ingest.furniture import furniture
 from assistant.ingest.normalize import continues, normalize_chars, normalize_lines
 from assistant.ingest.ocr import ocr_page
 from assistant.ingest.pdf_layout import Line, PageLayout, read_layout
-from assistant.ingest.pdf_tables import Table, continues_table, find_tables, has_grid
+from assistant.ingest.pdf_tables import Table, continues_table, find_tables, has_grid, header_of
 from assistant.ingest.plain_text import metadata_text
 from assistant.ingest.tables import table_lines
 
@@ -39,6 +39,7 @@ _NOT_HEADING_END = (".", ",", ";", ":")
 _BULLET_START_RE = re.compile(r"^[-–•●○◦▪■\uf0b7\uf0a7]")
 _ITEM_START_RE = re.compile(r"^([-–•●○◦▪■\uf0b7\uf0a7]|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
 _SENTENCE_END = (".", ":", ";", "!", "?")
+_TOC_ENTRY_RE = re.compile(r"(\.\s*){3,}\d+$")  # "Critical Care Services ........ 6"
 # A line reaching this share of the text's width was wrapped by the layout, not ended by the writer.
 _FULL_LINE = 0.8
 
@@ -173,7 +174,8 @@ def _blocks(layouts: list[PageLayout], tables: dict[int, list[Table]], dropped: 
                     placed.add(inside)
                     adjacent = not blocks and bool(pages) and bool(pages[-1]) and pages[-1][-1].kind == "table"
                     rows = page_tables[inside].rows
-                    header = header if continues_table(header, rows, adjacent=adjacent) else rows[0] if len(rows) > 1 else None
+                    if not continues_table(header, rows, adjacent=adjacent):
+                        header, rows = header_of(rows)
                     blocks.append(_Block("table", table_lines(rows, header)))
                 continue
             kind = "heading" if _is_heading(line, body_size, bold_body) else "text"
@@ -257,7 +259,8 @@ def _wrapped(previous: Line, line: Line, layout: PageLayout) -> bool:
     right = max(other.right for other in layout.lines)
     left = min(other.left for other in layout.lines)
     full = previous.right >= left + _FULL_LINE * (right - left)
-    return full and not previous.text.endswith(_SENTENCE_END) and not _ITEM_START_RE.match(line.text)
+    ended = previous.text.endswith(_SENTENCE_END) or _TOC_ENTRY_RE.search(previous.text)
+    return full and not ended and not _ITEM_START_RE.match(line.text)
 
 
 def _same_font(block: _Block, line: Line) -> bool:
