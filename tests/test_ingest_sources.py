@@ -288,3 +288,18 @@ def test_an_ingested_policy_is_found_by_the_real_model(
     answerer = load_answerer(settings, real_embedder)
     hits = answerer.search("chemodenervation for chronic migraine headache days", top_k=3)
     assert hits[0].passage.doc_id == HTML_ID
+
+
+def test_a_pdf_page_without_text_is_a_warning_naming_file_and_page(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.pdf_fixtures import partly_scanned_pdf
+
+    pdf = tmp_path / "partly.pdf"
+    pdf.write_bytes(partly_scanned_pdf())
+    assert main(["ingest", str(pdf)]) == 0
+    err = one_line(capsys.readouterr().err)
+    assert f"Warning: {pdf}: page(s) 2 of the PDF have no text layer (scanned images)" in err and "--ocr" in err
+    header, _ = read_document_parts(document(settings, "partly"))
+    assert header.pages_without_text == [2] and header.pages is not None and len(header.pages) == 2
+    assert index_of(settings).documents["partly"].pages_without_text == (2,)

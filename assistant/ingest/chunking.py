@@ -19,6 +19,9 @@ _TRIM = " \t\r\n-*•"
 _TERMINAL = (".", "!", "?", ":", ")", '"', "|")
 # A list item: a bullet or a number ("1." "2)") then a space.
 _ITEM_RE = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
+# A table cell after its header: "Prior authorization: No" (a header of a few words, no sentence in it).
+_KEYED_RE = re.compile(r"^[^.;:!?]{1,60}: \S")
+_MAX_BARE_CELL = 80
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,19 @@ def _segments(text: str, begin: int, finish: int) -> list[tuple[int, int, bool]]
 def is_unit_line(line: str) -> bool:
     """Whether a line is one evidence unit on its own: a list item or a table row."""
     stripped = line.strip()
-    if _ITEM_RE.match(stripped):
+    return bool(_ITEM_RE.match(stripped)) or is_table_row(stripped)
+
+
+def is_table_row(line: str) -> bool:
+    """Whether a line reads as a stored table row: ``Header: cell; Header: cell`` (most parts keyed
+    by a short header), or short cells joined by ``; `` with no closing punctuation."""
+    parts = line.strip().split("; ")
+    if len(parts) < 2:
+        return False
+    keyed = sum(1 for part in parts if _KEYED_RE.match(part))
+    if keyed >= 2 and keyed * 2 >= len(parts):
         return True
-    return "; " in stripped and (": " in stripped or not stripped.endswith(_TERMINAL))
+    return not line.rstrip().endswith(_TERMINAL) and all(len(part) <= _MAX_BARE_CELL for part in parts)
 
 
 def chunk_document(document: Document, sentences: list[Sentence], size: int, overlap: int) -> list[Passage]:

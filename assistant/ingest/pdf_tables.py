@@ -8,6 +8,7 @@ PDFium from inside the cell's box.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ import pypdfium2 as pdfium
 from assistant.ingest.normalize import normalize_lines
 from assistant.ingest.pdf_layout import PageLayout, Rule
 
+_LONG_NUMBER_RE = re.compile(r"\d{3,}")
+_MAX_HEADER_WORDS = 8
 # A grid needs at least this many rules each way to be worth asking the table finder about.
 _MIN_RULES = 2
 
@@ -69,10 +72,12 @@ def find_tables(plumber_page: pdfplumber.page.Page, layout: PageLayout, textpage
 
 
 def header_of(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:
-    """A table's header and its data rows. The first row is the header; a second row with an empty
+    """A table's header and its data rows. The first row is the header (unless it reads as data: a
+    number of three digits or more, a sentence, a long cell, as in a two-column "label | value"
+    table, which then has no header); a second row with an empty
     first cell and no digit finishes a header printed over two rows ("May Be" over "Reported With",
     beside "CPT Code" in a cell spanning both). A table of one row has no header."""
-    if len(rows) < 2:
+    if len(rows) < 2 or not _looks_like_header(rows[0]):
         return None, rows
     header, body = rows[0], rows[1:]
     second = body[0]
@@ -83,12 +88,18 @@ def header_of(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...] | None
 
 
 def continues_table(previous_header: tuple[str, ...] | None, rows: tuple[tuple[str, ...], ...], *, adjacent: bool) -> bool:
-    """Whether a table goes on with the previous page's table (header ``previous_header``): it has the
-    same number of columns and either its first row repeats that header, or it is the first thing on
-    its page while the previous page ended with that table (``adjacent``)."""
+    """Whether a table goes on with the table before it (header ``previous_header``): it has the same
+    number of columns and either its first row repeats that header, or nothing stands between the two
+    tables (``adjacent``: the table right above it, or the end of the previous page)."""
     if previous_header is None or not rows or len(rows[0]) != len(previous_header):
         return False
     return _same(rows[0], previous_header) or adjacent
+
+
+def _looks_like_header(row: tuple[str, ...]) -> bool:
+    return not any(
+        _LONG_NUMBER_RE.search(cell) or cell.endswith(".") or len(cell.split()) > _MAX_HEADER_WORDS for cell in row
+    )
 
 
 def _same(row: tuple[str, ...], header: tuple[str, ...]) -> bool:

@@ -36,7 +36,8 @@ from assistant.ingest.tables import table_lines
 _HEADING_SIZE_RATIO = 1.15
 _HEADING_MAX_WORDS = 14
 _NOT_HEADING_END = (".", ",", ";", ":")
-_BULLET_START_RE = re.compile(r"^[-–•●○◦▪■\uf0b7\uf0a7]")
+# Bullet glyphs, and the letter "o" that Courier/Wingdings sub-bullets read as ("o Class III obesity").
+_BULLET_START_RE = re.compile(r"^([-–•●○◦▪■\uf0b7\uf0a7]|o\s)")
 _ITEM_START_RE = re.compile(r"^([-–•●○◦▪■\uf0b7\uf0a7]|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s)")
 _SENTENCE_END = (".", ":", ";", "!", "?")
 _TOC_ENTRY_RE = re.compile(r"(\.\s*){3,}\d+$")  # "Critical Care Services ........ 6"
@@ -172,7 +173,8 @@ def _blocks(layouts: list[PageLayout], tables: dict[int, list[Table]], dropped: 
             if inside is not None:
                 if inside not in placed:
                     placed.add(inside)
-                    adjacent = not blocks and bool(pages) and bool(pages[-1]) and pages[-1][-1].kind == "table"
+                    before = blocks[-1] if blocks else pages[-1][-1] if pages and pages[-1] else None
+                    adjacent = before is not None and before.kind == "table"
                     rows = page_tables[inside].rows
                     if not continues_table(header, rows, adjacent=adjacent):
                         header, rows = header_of(rows)
