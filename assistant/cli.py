@@ -86,6 +86,9 @@ def ask(
                       + "; ".join(f"[{claim.citation}]" for claim in conflict.claims))
     for c in answer.citations:
         where = f" > {escape(c.section)}" if c.section and c.section != c.title else ""
+        document = answerer.index.documents.get(c.doc_id)
+        page = document.page_at(c.start) if document is not None else None
+        where += f", page {page}" if page is not None else ""
         console.print(f"  [{c.marker}] {escape(c.title)}{where} ({c.doc_id} {c.start}-{c.end})")
         if c.kind == "reference":
             console.print(f"      this project's summary of: {escape(str(c.source))}; confidence: {c.confidence}")
@@ -343,6 +346,7 @@ def ingest(
     codes: Annotated[str | None, typer.Option(help="Comma-separated codes it is about (default: the codes its text names).")] = None,
     effective: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From when it applies (YYYY-MM-DD).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Encoding of .txt, .md and .html files that are not UTF-8, e.g. cp1252.")] = None,
+    ocr: Annotated[bool, typer.Option("--ocr", help="Read PDF pages that have no text layer (scans) with tesseract OCR.")] = False,
 ) -> None:
     """Add files to corpus/documents (a changed file becomes a new version), then update the index."""
     from assistant.ingest.extract import source_files
@@ -354,7 +358,7 @@ def ingest(
     if doc_id and len(found) > 1:
         errors.print(f"[red]--id names one document[/red] but {len(found)} files were given; ingest them one at a time.")
         raise typer.Exit(2)
-    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today())
+    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), ocr=ocr)
     failed = 0
     try:
         for item in found:
@@ -368,6 +372,8 @@ def ingest(
                 failed += 1
                 continue
             console.print(_ingested_line(item, plan))
+            if plan.header.pages_without_text:
+                errors.print(_no_text_warning(item, plan.header.pages_without_text))
     except KeyboardInterrupt:
         run.changes.undo()  # the index was not updated yet: leave corpus/ as it was
         raise
@@ -413,6 +419,15 @@ def _ingested_line(path: Path, plan: PlannedDocument) -> str:
     return (
         f"[green]{plan.action.capitalize()}:[/green] {escape(str(path))} -> {escape(str(plan.path))} ({where}; "
         f"title {escape(header.title)!r}; publisher {escape(header.publisher)!r}; codes {escape(codes)})"
+    )
+
+
+def _no_text_warning(path: Path, pages: list[int]) -> str:
+    numbers = ", ".join(map(str, pages))
+    return (
+        f"[yellow]Warning:[/yellow] {escape(str(path))}: page(s) {numbers} of the PDF have no text layer (scanned "
+        "images); their content is not in the index and answers cannot come from it. Ingest again with --ocr to read "
+        "them with tesseract (Debian package tesseract-ocr)."
     )
 
 

@@ -18,7 +18,8 @@
     │   ├── NoMainTextError          an HTML page that is mostly navigation, too little main text
     │   ├── ScannedPdfError          a PDF of images: no extractable text
     │   ├── EncryptedPdfError        a password-protected PDF
-    │   └── CorruptPdfError          a PDF that cannot be parsed
+    │   ├── CorruptPdfError          a PDF that cannot be parsed
+    │   └── OcrError                 `ingest --ocr` asked, but tesseract is missing or failed
     ├── SourceRemovalError     `assistant sources remove` refused (curated, generated or quoted by facts)
     ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
     └── FeedbackStoreError     the feedback database cannot be opened or written
@@ -104,6 +105,10 @@ class EncryptedPdfError(SourceError):
 
 class CorruptPdfError(SourceError):
     """A file named .pdf that cannot be parsed as a PDF."""
+
+
+class OcrError(SourceError):
+    """``ingest --ocr`` was asked for, but the tesseract program is missing or failed on a page."""
 
 
 class SourceRemovalError(AssistantError):

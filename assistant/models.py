@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,7 +17,11 @@ UNKNOWN_PUBLISHER = "unknown"
 
 @dataclass(frozen=True)
 class Document:
-    """A source document: front-matter metadata plus the exact text citations point into."""
+    """A source document: front-matter metadata plus the exact text citations point into.
+
+    ``page_starts`` (a PDF's) holds the offset in ``text`` where each page 1..n begins;
+    ``pages_without_text`` the 1-based pages that had no text layer and were not read.
+    """
 
     doc_id: str
     title: str
@@ -27,6 +32,14 @@ class Document:
     text: str
     path: str
     kind: DocumentKind = "publication"
+    page_starts: tuple[int, ...] = ()
+    pages_without_text: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page that character ``offset`` of ``text`` is on; None without a page map."""
+        if not self.page_starts or offset < 0:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,13 @@ class Removal:
 class IngestRun:
     """One ``assistant ingest`` call: files are ingested one at a time into one undoable change."""
 
-    def __init__(self, settings: Settings, overrides: Overrides, *, encoding: str | None, today: dt.date) -> None:
-        """Read the documents already in the corpus (a CorpusError if one is invalid)."""
+    def __init__(
+        self, settings: Settings, overrides: Overrides, *, encoding: str | None, today: dt.date, ocr: bool = False
+    ) -> None:
+        """Read the documents already in the corpus (a CorpusError if one is invalid); with ``ocr``,
+        PDF pages without a text layer are read by tesseract."""
         self.settings = settings
+        self.ocr = ocr
         self.overrides = overrides
         self.encoding = encoding
         self.today = today
@@ -83,6 +87,7 @@ class IngestRun:
             encoding=self.encoding,
             max_bytes=self.settings.max_source_bytes,
             min_main_chars=self.settings.min_main_text_chars,
+            ocr=self.ocr,
         )
         existing = self._documents.get(doc_id)
         plan = plan_document(

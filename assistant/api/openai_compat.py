@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -36,7 +36,7 @@ from assistant.api.openai_schemas import (
 )
 from assistant.api.schemas import ChatResponse, ErrorResponse
 from assistant.api.sse import sentence_deltas
-from assistant.models import Answer
+from assistant.models import Answer, Document
 
 log = logging.getLogger("assistant.api")
 
@@ -75,9 +75,10 @@ def sources_footer(answer: Answer) -> str:
     return "\n\nSources:\n" + "\n".join(lines)
 
 
-def grounding_of(answer: Answer) -> Grounding:
-    """The structured grounding of ``answer`` (the same citation objects as ``POST /v1/chat``)."""
-    native = ChatResponse.of(answer)
+def grounding_of(answer: Answer, documents: Mapping[str, Document] | None = None) -> Grounding:
+    """The structured grounding of ``answer`` (the same citation objects as ``POST /v1/chat``);
+    ``documents`` (by id) give each citation's page."""
+    native = ChatResponse.of(answer, documents)
     return Grounding(
         citations=native.citations,
         abstained=native.abstained,
@@ -144,7 +145,7 @@ def chat_completions(
     )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    grounding = grounding_of(answer)
+    grounding = grounding_of(answer, answerer.index.documents)
     footer = sources_footer(answer)
     if not request.stream:
         return ChatCompletion(

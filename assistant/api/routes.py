@@ -99,7 +99,7 @@ def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> 
         len(answer.citations),
         elapsed_ms,
     )
-    response = ChatResponse.of(answer)
+    response = ChatResponse.of(answer, answerer.index.documents)
     if request.stream:
         return StreamingResponse(_chat_events(response), media_type="text/event-stream")
     return response

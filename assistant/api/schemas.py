@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -86,11 +87,13 @@ class CitationOut(BaseModel):
     )
     source: str | None = Field(description="Who said it: the publisher, or the named source of a summary.")
     confidence: Literal["high", "medium"] | None = Field(description="For summarized reference facts.")
+    page: int | None = Field(None, description="The PDF page the quote starts on (1-based); null for other sources.")
 
     @classmethod
-    def of(cls, citation: Citation) -> CitationOut:
-        """Copy an internal citation."""
-        return cls(**citation.__dict__)
+    def of(cls, citation: Citation, document: Document | None = None) -> CitationOut:
+        """Copy an internal citation; ``document`` (the one it quotes) gives its page."""
+        page = document.page_at(citation.start) if document is not None else None
+        return cls(**citation.__dict__, page=page)
 
 
 class ConflictClaimOut(BaseModel):
@@ -127,15 +130,16 @@ class ChatResponse(BaseModel):
     intent: str | None = Field(None, description="The kind of question recognised (prompts/intents.yaml), if any.")
 
     @classmethod
-    def of(cls, answer: Answer) -> ChatResponse:
-        """Copy an internal answer."""
+    def of(cls, answer: Answer, documents: Mapping[str, Document] | None = None) -> ChatResponse:
+        """Copy an internal answer; ``documents`` (by id) give each citation's page."""
+        documents = documents or {}
         return cls(
             answer=answer.text,
             abstained=answer.abstained,
             confidence=answer.confidence,
             query=answer.query,
             index_version=answer.index_version,
-            citations=[CitationOut.of(c) for c in answer.citations],
+            citations=[CitationOut.of(c, documents.get(c.doc_id)) for c in answer.citations],
             conflicts=[
                 ConflictOut(topic=c.topic, claims=[ConflictClaimOut(text=x.text, citation=x.citation) for x in c.claims])
                 for c in answer.conflicts

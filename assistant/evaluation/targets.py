@@ -57,7 +57,7 @@ class InProcessTarget:
         started = time.perf_counter()
         answer = self.answerer.answer([m["content"] for m in messages if m["role"] == "user"])
         seconds = time.perf_counter() - started
-        return Reply(ChatResponse.of(answer).model_dump(), seconds)
+        return Reply(ChatResponse.of(answer, self.answerer.index.documents).model_dump(), seconds)
 
     def document_text(self, doc_id: str) -> str | None:
         """Text from the loaded index."""

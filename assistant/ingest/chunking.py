@@ -17,6 +17,11 @@ _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 # Characters trimmed from both ends of a sentence span (list bullets, stray dashes, spaces).
 _TRIM = " \t\r\n-*•"
 _TERMINAL = (".", "!", "?", ":", ")", '"', "|")
+# A list item: a bullet or a number ("1." "2)") then a space.
+_ITEM_RE = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
+# A table cell after its header: "Prior authorization: No" (a header of a few words, no sentence in it).
+_KEYED_RE = re.compile(r"^[^.;:!?]{1,60}: \S")
+_MAX_BARE_CELL = 80
 
 
 @dataclass(frozen=True)
@@ -62,36 +67,92 @@ def section_at(text: str, offset: int) -> str | None:
 def split_sentences(document: Document) -> list[Sentence]:
     """Sentence spans of the document, section by section, trimmed of bullets and whitespace.
 
-    Fragments without closing punctuation of three words or fewer (a bare "Modifier" line) are
+    A table row line (``Code: 64617; Prior authorization: No``) and a list item line (``- ...``,
+    ``1. ...``) are each one unit, never split and never joined to a neighbour. In other text,
+    fragments without closing punctuation of three words or fewer (a bare "Modifier" line) are
     joined to the sentence that follows, so "Modifier\\n50(...): Used when ..." stays one unit;
     so is a line without closing punctuation followed by one starting in lower case (a sentence
-    hard-wrapped in a Markdown or text file).
+    hard-wrapped in a Markdown or text file). Headings belong to no section body, so a heading is
+    never part of a sentence.
     """
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences: list[Sentence] = []
     for section in split_sections(document.text):
-        body = document.text[section.start : section.end]
-        pieces = [
-            (start, end)
-            for span in segmenter.segment(body)
-            for start, end in [_trim(document.text, section.start + span.start, section.start + span.end)]
-            if start < end
-        ]
-        pending_start: int | None = None
-        for position, (start, end) in enumerate(pieces):
-            piece = document.text[start:end]
-            if pending_start is not None:
-                start = pending_start
-                pending_start = None
-            following = document.text[pieces[position + 1][0]] if position + 1 < len(pieces) else ""
-            if not piece.endswith(_TERMINAL) and (len(piece.split()) <= 3 or following.islower()):
-                pending_start = start
+        for start, end, unit in _segments(document.text, section.start, section.end):
+            if unit:
+                start, end = _trim(document.text, start, end)
+                if start < end:
+                    sentences.append(Sentence(document.doc_id, start, end, section.title))
                 continue
-            sentences.append(Sentence(document.doc_id, start, end, section.title))
-        if pending_start is not None:
-            end = _trim(document.text, pending_start, section.end)[1]
-            sentences.append(Sentence(document.doc_id, pending_start, end, section.title))
+            sentences.extend(_prose_sentences(document, segmenter, start, end, section.title))
     return sentences
+
+
+def _prose_sentences(
+    document: Document, segmenter: pysbd.Segmenter, begin: int, finish: int, title: str | None
+) -> list[Sentence]:
+    """The sentences of running text ``document.text[begin:finish]`` (see ``split_sentences``)."""
+    body = document.text[begin:finish]
+    pieces = [
+        (start, end)
+        for span in segmenter.segment(body)
+        for start, end in [_trim(document.text, begin + span.start, begin + span.end)]
+        if start < end
+    ]
+    sentences: list[Sentence] = []
+    pending_start: int | None = None
+    for position, (start, end) in enumerate(pieces):
+        piece = document.text[start:end]
+        if pending_start is not None:
+            start = pending_start
+            pending_start = None
+        following = document.text[pieces[position + 1][0]] if position + 1 < len(pieces) else ""
+        if not piece.endswith(_TERMINAL) and (len(piece.split()) <= 3 or following.islower()):
+            pending_start = start
+            continue
+        sentences.append(Sentence(document.doc_id, start, end, title))
+    if pending_start is not None:
+        end = _trim(document.text, pending_start, finish)[1]
+        sentences.append(Sentence(document.doc_id, pending_start, end, title))
+    return sentences
+
+
+def _segments(text: str, begin: int, finish: int) -> list[tuple[int, int, bool]]:
+    """``text[begin:finish]`` cut into runs of prose and single unit lines (table rows, list items):
+    ``(start, end, is_unit)``."""
+    segments: list[tuple[int, int, bool]] = []
+    prose_start = begin
+    position = begin
+    while position < finish:
+        newline = text.find("\n", position, finish)
+        line_end = finish if newline < 0 else newline
+        if is_unit_line(text[position:line_end]):
+            if prose_start < position:
+                segments.append((prose_start, position, False))
+            segments.append((position, line_end, True))
+            prose_start = line_end
+        position = line_end + 1
+    if prose_start < finish:
+        segments.append((prose_start, finish, False))
+    return [(start, end, unit) for start, end, unit in segments if text[start:end].strip()]
+
+
+def is_unit_line(line: str) -> bool:
+    """Whether a line is one evidence unit on its own: a list item or a table row."""
+    stripped = line.strip()
+    return bool(_ITEM_RE.match(stripped)) or is_table_row(stripped)
+
+
+def is_table_row(line: str) -> bool:
+    """Whether a line reads as a stored table row: ``Header: cell; Header: cell`` (most parts keyed
+    by a short header), or short cells joined by ``; `` with no closing punctuation."""
+    parts = line.strip().split("; ")
+    if len(parts) < 2:
+        return False
+    keyed = sum(1 for part in parts if _KEYED_RE.match(part))
+    if keyed >= 2 and keyed * 2 >= len(parts):
+        return True
+    return not line.rstrip().endswith(_TERMINAL) and all(len(part) <= _MAX_BARE_CELL for part in parts)
 
 
 def chunk_document(document: Document, sentences: list[Sentence], size: int, overlap: int) -> list[Passage]:

@@ -36,6 +36,8 @@ class FrontMatter(BaseModel):
     content_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the text below.")
     source_file: str | None = Field(None, min_length=1, description="Name of the file the text was taken from.")
     source_format: SourceFormat | None = None
+    pages: list[int] | None = Field(None, description="A PDF's page starts: offset in the text of pages 1..n.")
+    pages_without_text: list[int] | None = Field(None, description="Pages with no text layer, not read (1-based).")
 
     @property
     def ingested(self) -> bool:
@@ -67,6 +69,8 @@ def read_document(path: Path) -> Document:
         added=header.added.isoformat(),
         text=content,
         path=str(path),
+        page_starts=tuple(header.pages or ()),
+        pages_without_text=tuple(header.pages_without_text or ()),
     )
 
 
@@ -91,6 +95,12 @@ def read_document_parts(path: Path) -> tuple[FrontMatter, str]:
         raise CorpusError(f"{path}: invalid front matter: {_first_errors(exc)}") from exc
     if not post.content.strip():
         raise CorpusError(f"{path}: the document has front matter but no text.")
+    starts = header.pages or []
+    if starts != sorted(starts) or any(not 0 <= start <= len(post.content) for start in starts):
+        raise CorpusError(
+            f"{path}: front matter 'pages' must be page start offsets in increasing order within the text "
+            f"(0..{len(post.content)}); got {starts[:5]}{'...' if len(starts) > 5 else ''}."
+        )
     return header, post.content
 
 

@@ -2,7 +2,8 @@
 
 The text is the Markdown body of the corpus document that will be written: Markdown stays
 Markdown, plain text stays plain (lines that would read as headings escaped), HTML keeps its main
-text and headings, a PDF gets one ``## Page N`` section per page.
+text and headings, a PDF its text with tables as rows and page furniture left out, with the offset
+where each page starts. Every format's characters are normalised (NFKC, no soft hyphens).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from assistant.errors import EmptySourceError, SourceError, SourceTooLargeError,
 from assistant.ingest.chunking import escape_headings, split_sections
 from assistant.ingest.documents import SourceFormat
 from assistant.ingest.html_text import extract_html
+from assistant.ingest.normalize import normalize_chars
 from assistant.ingest.pdf_text import extract_pdf
 from assistant.ingest.plain_text import decode_text, metadata_text, tidy_text
+from assistant.ingest.tables import markdown_tables
 
 FORMATS: dict[str, SourceFormat] = {
     ".md": "markdown",
@@ -41,6 +44,8 @@ class Extracted:
     publisher: str | None
     source_url: str | None
     note: str
+    page_starts: tuple[int, ...] = ()
+    pages_without_text: tuple[int, ...] = ()
 
 
 def source_files(paths: Iterable[Path]) -> list[Path | SourceError]:
@@ -63,15 +68,19 @@ def source_files(paths: Iterable[Path]) -> list[Path | SourceError]:
     return found
 
 
-def extract_source(path: Path, *, encoding: str | None, max_bytes: int, min_main_chars: int) -> Extracted:
+def extract_source(
+    path: Path, *, encoding: str | None, max_bytes: int, min_main_chars: int, ocr: bool = False
+) -> Extracted:
     """Read ``path`` and extract its text and metadata according to its extension.
+
+    With ``ocr``, a PDF's pages without a text layer are read by tesseract.
 
     Raises:
         UnsupportedSourceError: the extension is not .md, .txt, .html, .htm or .pdf.
         SourceTooLargeError: the file is over ``max_bytes``.
         EmptySourceError: the file is empty or holds no text.
         SourceEncodingError: a text file is not UTF-8 (or not ``encoding``).
-        NoMainTextError, ScannedPdfError, EncryptedPdfError, CorruptPdfError: see their modules.
+        NoMainTextError, ScannedPdfError, EncryptedPdfError, CorruptPdfError, OcrError: see their modules.
         SourceError: the file cannot be read.
     """
     source_format = FORMATS.get(path.suffix.lower())
@@ -79,15 +88,18 @@ def extract_source(path: Path, *, encoding: str | None, max_bytes: int, min_main
         raise _unsupported(path)
     data = _read_bytes(path, max_bytes)
     if source_format == "pdf":
-        pdf = extract_pdf(path, data)
-        return Extracted(path, "pdf", pdf.text, pdf.title, pdf.author, None, pdf.note)
+        pdf = extract_pdf(path, data, ocr=ocr)
+        return Extracted(
+            path, "pdf", pdf.text, pdf.title, pdf.author, None, pdf.note, pdf.page_starts, pdf.pages_without_text
+        )
     text = decode_text(path, data, encoding)
     if source_format == "html":
         html = extract_html(path, text, min_main_chars=min_main_chars)
-        return Extracted(path, "html", html.text, html.title, html.publisher, html.source_url, html.note)
+        return Extracted(path, "html", normalize_chars(html.text), html.title, html.publisher, html.source_url, html.note)
     if source_format == "markdown":
         return _markdown(path, text)
-    return Extracted(path, "text", _non_empty(path, escape_headings(tidy_text(text))), None, None, None, "plain text")
+    body = _non_empty(path, escape_headings(tidy_text(normalize_chars(text))))
+    return Extracted(path, "text", body, None, None, None, "plain text")
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -115,7 +127,7 @@ def _markdown(path: Path, text: str) -> Extracted:
         except yaml.YAMLError as exc:
             raise SourceError(f"{path}: its front matter is not valid YAML ({exc}); fix or remove it.") from exc
         metadata, text = dict(post.metadata), post.content
-    body = _non_empty(path, tidy_text(text))
+    body = _non_empty(path, tidy_text(markdown_tables(normalize_chars(text))))
     headings = [s.title for s in split_sections(body) if s.title]
     return Extracted(
         path,

@@ -1,8 +1,10 @@
 """An HTML page -> its main text as Markdown sections, plus the title, site and URL it declares.
 
 trafilatura finds the main text (menus, headers, footers, scripts and styles dropped). Its
-headings become Markdown headings so a citation names the section; every other block is written
-as one plain line, with anything that would read as a heading escaped.
+headings become Markdown headings so a citation names the section; a table becomes one
+``Header: cell; ...`` line per row (``tables.table_lines``; header cells are those trafilatura marks
+as ``<th>``); a list one ``- `` line per item; every other block one plain line, with anything that
+would read as a heading escaped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import trafilatura
 from assistant.errors import NoMainTextError
 from assistant.ingest.chunking import escape_headings
 from assistant.ingest.plain_text import metadata_text, tidy_text
+from assistant.ingest.tables import table_lines
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,16 @@ def _blocks(body: Any) -> list[str]:
             if title:
                 blocks.append(f"{hashes} {title}")
         elif element.tag == "list":
-            items = [_line(item) for item in element.findall("item")]
-            blocks.append("\n".join(f"- {item}" for item in items if item))
+            items = "\n".join(f"- {item}" for item in (_line(i) for i in element.findall("item")) if item)
+            if blocks and blocks[-1].endswith(":"):  # the lead-in line stays just before its items
+                blocks[-1] += "\n" + items
+            else:
+                blocks.append(items)
         elif element.tag == "table":
-            rows = [[_line(cell) for cell in row.findall("cell")] for row in element.findall("row")]
-            blocks.append("\n".join("| " + " | ".join(cells) + " |" for cells in rows if any(cells)))
+            rows = [row.findall("cell") for row in element.findall("row")]
+            texts = [[_line(cell) for cell in row] for row in rows if row]
+            headed = bool(rows) and bool(rows[0]) and all(cell.get("role") == "head" for cell in rows[0])
+            blocks.append("\n".join(table_lines(texts[1:], texts[0]) if headed else table_lines(texts, None)))
         else:
             line = _line(element)
             if line:

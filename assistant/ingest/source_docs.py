@@ -115,7 +115,9 @@ def plan_document(
     }
     provenance = f"Ingested with `assistant ingest` from {extracted.path.name} ({extracted.note})."
     common = {"id": doc_id, **described, "content_hash": content_hash, "source_file": extracted.path.name,
-              "source_format": extracted.source_format, "provenance": provenance}
+              "source_format": extracted.source_format, "provenance": provenance,
+              "pages": list(extracted.page_starts) or None,
+              "pages_without_text": list(extracted.pages_without_text) or None}
     if previous is None:
         header = FrontMatter.model_validate({**common, "added": today, "version": 1})
         return PlannedDocument("added", target, header, extracted.text)

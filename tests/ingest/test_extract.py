@@ -21,9 +21,10 @@ from assistant.errors import (
     SourceTooLargeError,
     UnsupportedSourceError,
 )
-from assistant.ingest.chunking import section_at, split_sections
+from assistant.ingest.chunking import split_sections
 from assistant.ingest.extract import Extracted, extract_source, source_files
-from assistant.ingest.pdf_text import join_wrapped_lines
+from assistant.ingest.normalize import join_wrapped_lines
+from assistant.models import Document
 from tests.conftest import ROOT
 from tests.pdf_fixtures import PAGES, corrupt_pdf, encrypted_pdf, image_only_pdf, text_pdf
 
@@ -91,17 +92,20 @@ def test_markdown_without_front_matter_takes_its_first_heading_as_title(tmp_path
     assert extract(path).title == "The real title"
 
 
-def test_pdf_pages_become_sections_a_citation_can_name(tmp_path: Path) -> None:
+def test_pdf_pages_are_an_offset_map_not_headings(tmp_path: Path) -> None:
     extracted = extract(write(tmp_path, "policy.pdf", text_pdf()))
     assert extracted.source_format == "pdf"
-    assert [s.title for s in split_sections(extracted.text)] == ["Page 1", "Page 2", "Page 3"]
-    offset = extracted.text.index("CPT 64615 needs prior authorization")
-    assert section_at(extracted.text, offset) == "Page 2"
-    assert section_at(extracted.text, extracted.text.index("HCPCS J0585")) == "Page 3"
+    assert "## Page" not in extracted.text and split_sections(extracted.text)[0].title is None
+    starts = extracted.page_starts
+    assert starts == (0, extracted.text.index("Page two says"), extracted.text.index("Page three says"))
+    assert extracted.pages_without_text == ()
+    document = Document("p", "P", "T", None, (), None, extracted.text, "p.md", page_starts=starts)
+    assert document.page_at(extracted.text.index("CPT 64615 needs prior authorization")) == 2
+    assert document.page_at(extracted.text.index("HCPCS J0585")) == 3 and document.page_at(0) == 1
     assert "\\# This hash line is page text" in extracted.text
     assert extracted.title == "TEST FIXTURE PDF policy"
     assert extracted.publisher == "Example Health Plan (test fixture)"
-    assert "3 page(s)" in extracted.note and "pypdf" in extracted.note
+    assert "3 page(s)" in extracted.note and "pypdfium2" in extracted.note
 
 
 def test_pdf_without_metadata_leaves_title_and_publisher_open(tmp_path: Path) -> None:

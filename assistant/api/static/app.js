@@ -337,7 +337,7 @@
       for (const citation of citations) {
         const item = el("li");
         item.appendChild(markerButton(citation, article));
-        item.appendChild(document.createTextNode(" " + citation.title + (sectionOf(citation) ? " — " + sectionOf(citation) : "")));
+        item.appendChild(document.createTextNode(" " + citation.title + (sectionOf(citation) ? " — " + sectionOf(citation) : "") + pageOf(citation)));
         list.appendChild(item);
       }
       sources.appendChild(list);
@@ -428,6 +428,11 @@
     return box;
   }
 
+  /** ", page N" for a citation into a PDF page, else nothing. */
+  function pageOf(citation) {
+    return Number.isInteger(citation.page) ? ", page " + citation.page : "";
+  }
+
   /** The citation's section when it says more than the document title. */
   function sectionOf(citation) {
     return citation.section && citation.section !== citation.title ? String(citation.section) : "";
@@ -496,7 +501,7 @@
     placePanel(article);
     panel.hidden = false;
     panelTitle.textContent = "[" + citation.marker + "] " + citation.title;
-    panelMeta.textContent = (sectionOf(citation) ? "Section: " + sectionOf(citation) + " · " : "") + "Document " + citation.doc_id;
+    panelMeta.textContent = (sectionOf(citation) ? "Section: " + sectionOf(citation) + " · " : "") + "Document " + citation.doc_id + pageOf(citation);
     panelLink.textContent = "";
     const href = citation.source_url ? safeUrl(citation.source_url) : null;
     if (href) {

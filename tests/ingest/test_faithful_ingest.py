@@ -1,0 +1,228 @@
+"""What ingest stores for tables, page furniture, page breaks, scanned pages and odd characters.
+
+Each kind is tested on this project's own fictional inputs (tests/pdf_fixtures.py, tests/fixtures/)
+and, when ``../shared/field-cases`` is present, on the field case of the same kind (read there,
+never copied).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
+
+from assistant.ingest.chunking import split_sections, split_sentences
+from assistant.ingest.extract import Extracted, extract_source
+from assistant.ingest.normalize import normalize_chars, normalize_lines
+from assistant.ingest.ocr import tesseract_available
+from assistant.ingest.pdf_text import extract_pdf
+from assistant.models import Document
+from tests.conftest import ROOT
+from tests.pdf_fixtures import CODE_HEADER, CODE_ROWS, partly_scanned_pdf, running_headers_pdf, table_pdf
+
+FIELD = ROOT.parent / "shared" / "field-cases"
+FIXTURES = ROOT / "tests" / "fixtures"
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+needs_field_cases = pytest.mark.skipif(not FIELD.is_dir(), reason=f"{FIELD} is not present")
+needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract (Debian tesseract-ocr) is not installed")
+
+
+def extract(path: Path, *, ocr: bool = False) -> Extracted:
+    return extract_source(path, encoding=None, max_bytes=10_000_000, min_main_chars=100, ocr=ocr)
+
+
+def document_of(extracted: Extracted) -> Document:
+    return Document("doc", "Doc", "Test", None, (), None, extracted.text, "doc.md",
+                    page_starts=extracted.page_starts, pages_without_text=extracted.pages_without_text)
+
+
+def sentences_of(extracted: Extracted) -> list[str]:
+    document = document_of(extracted)
+    return [document.text[s.start : s.end] for s in split_sentences(document)]
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def row(values: tuple[str, ...]) -> str:
+    return "; ".join(f"{name}: {value}" for name, value in zip(CODE_HEADER, values, strict=True))
+
+
+# Tables: one line per row, each cell after its header.
+
+def test_a_pdf_table_over_two_pages_is_one_line_per_row_with_its_header(tmp_path: Path) -> None:
+    extracted = extract(write(tmp_path, "grid.pdf", table_pdf()))
+    lines = extracted.text.split("\n")
+    for values in CODE_ROWS:
+        assert row(values) in lines
+    assert "Code Description" not in extracted.text, "the repeated header row is not a row of its own"
+    assert extracted.text.count("Code: ") == len(CODE_ROWS)
+    document = document_of(extracted)
+    assert document.page_at(extracted.text.index(row(CODE_ROWS[0]))) == 1
+    assert document.page_at(extracted.text.index(row(CODE_ROWS[-1]))) == 2
+    assert row(CODE_ROWS[3]) in sentences_of(extracted), "a row is one sentence unit"
+    assert [s.title for s in split_sections(extracted.text)] == ["Example Health Plan code grid (test fixture)"]
+
+
+def test_html_and_markdown_tables_are_rows_with_headers_and_lists_keep_their_lead_in() -> None:
+    html = extract(FIXTURES / "example-code-grid.html").text
+    assert "Code: 64612; Service: Facial nerve muscles, one side; Prior authorization: Not required; Minimum interval: 12 weeks" in html
+    assert "\nCode: 64616; Service: Neck muscles, one side; Prior authorization: Required\n" in html, "empty cell left out"
+    markdown = extract(FIXTURES / "example-code-grid.md").text
+    assert "\n\nCode: 64616; Prior authorization: Required\nCode: 64617; Prior authorization: Not required; Note: With EMG guidance\n\n" in markdown
+    assert "|" not in markdown
+    for text in (html, markdown):
+        assert "The following are not covered:\n\n- Injections for cosmetic reasons" in text or \
+            "The following are not covered:\n- Injections for cosmetic reasons" in text
+
+
+def test_rows_list_items_and_headings_are_separate_sentence_units() -> None:
+    text = ("## Coverage\n\nThe grid is below. It is short\n\nCode: 64616; Note: Dr. Smith must sign. Then fax\n"
+            "Code: 64617; Note: none\n\nThe following are not covered:\n- Cosmetic use. Also brow lines\n- Fibromyalgia")
+    document = Document("d", "D", "T", None, (), None, text, "d.md")
+    spans = [text[s.start : s.end] for s in split_sentences(document)]
+    assert spans == ["The grid is below.", "It is short", "Code: 64616; Note: Dr. Smith must sign. Then fax",
+                     "Code: 64617; Note: none", "The following are not covered:", "Cosmetic use. Also brow lines",
+                     "Fibromyalgia"]
+
+
+@needs_field_cases
+def test_field_case_c01_pdf_code_table_rows_keep_their_headers() -> None:
+    extracted = extract(next((FIELD / "c01-pdf-code-table").glob("*.pdf")))
+    row_lines = [line for line in extracted.text.split("\n") if line.startswith("Code: ")]
+    assert len(row_lines) >= 5
+    target = next(line for line in row_lines if line.startswith("Code: 64617;"))
+    assert target.endswith("Prior authorization: No") and "Max units per 90 days: " in target
+    assert target in sentences_of(extracted)
+
+
+@needs_field_cases
+def test_field_case_c02_html_and_markdown_table_rows_keep_their_headers() -> None:
+    folder = FIELD / "c02-html-table"
+    html = extract(next(folder.glob("*.html"))).text.split("\n")
+    rows = [line for line in html if line.startswith("Code: ")]
+    assert len(rows) == 5 and all("; Prior authorization: " in line for line in rows)
+    assert any(line.startswith("Code: 64617;") and "Prior authorization: Not required" in line for line in rows)
+    markdown = extract(next(folder.glob("*.md"))).text.split("\n")
+    assert any(line.startswith("Code: 64617; Prior authorization: ") for line in markdown)
+
+
+# Page furniture and page breaks.
+
+def test_running_headers_and_footers_are_left_out_and_the_page_break_sentence_is_whole(tmp_path: Path) -> None:
+    extracted = extract(write(tmp_path, "running.pdf", running_headers_pdf()))
+    assert "Policy EX-12" not in extracted.text and "Page " not in extracted.text
+    assert "Confidential" not in extracted.text
+    whole = ("Every session of 64616 must record the muscles injected, the dose in each muscle, and the "
+             "guidance method whenever guidance was used.")
+    assert whole in sentences_of(extracted)
+    start = extracted.text.index(whole)
+    document = document_of(extracted)
+    assert (document.page_at(start), document.page_at(start + len(whole) - 1)) == (2, 3)
+    assert len(extracted.page_starts) == 3
+
+
+@needs_field_cases
+def test_field_case_c04_running_headers_gone_and_page_break_sentence_whole() -> None:
+    extracted = extract(next((FIELD / "c04-running-headers-pdf").glob("*.pdf")))
+    assert "Medical Policy MP-" not in extracted.text and "Page 2 of" not in extracted.text
+    assert "Proprietary and confidential" not in extracted.text
+    cut = [s for s in sentences_of(extracted) if "dose given in each muscle" in s]
+    assert len(cut) == 1 and cut[0].endswith("the EMG findings whenever guidance was used.")
+    document = document_of(extracted)
+    start = extracted.text.index(cut[0])
+    assert (document.page_at(start), document.page_at(start + len(cut[0]) - 1)) == (2, 3)
+
+
+def test_furniture_only_in_the_margins_a_body_line_that_repeats_stays() -> None:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for number in (1, 2, 3):
+        pdf.add_page()
+        pdf.set_y(100)
+        pdf.cell(0, 8, "Prior authorization is required for every session.", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, f"Body text of page {number} for the fixture.", new_x="LMARGIN", new_y="NEXT")
+    text = extract_pdf(Path("body.pdf"), bytes(pdf.output())).text
+    assert text.count("Prior authorization is required for every session.") == 3
+
+
+# Pages without a text layer, OCR.
+
+def test_a_page_without_text_is_recorded_and_named_in_the_note(tmp_path: Path) -> None:
+    extracted = extract(write(tmp_path, "partly.pdf", partly_scanned_pdf()))
+    assert extracted.pages_without_text == (2,)
+    assert len(extracted.page_starts) == 2 and extracted.page_starts[1] == len(extracted.text)
+    assert "page(s) 2 have no text layer" in extracted.note
+
+
+@needs_field_cases
+def test_field_case_c05_page_two_has_no_text_layer() -> None:
+    extracted = extract(next((FIELD / "c05-partly-scanned-pdf").glob("*.pdf")))
+    assert extracted.pages_without_text == (2,)
+    assert "headache diary" not in extracted.text
+
+
+def _scanned_text_pdf() -> bytes:
+    """Page 1 with text; page 2 a picture of printed words (no text layer)."""
+    image = Image.new("L", (1700, 400), "white")
+    font = ImageFont.load_default(size=56)
+    ImageDraw.Draw(image).text((60, 150), "Attachment B requires a headache diary.", fill="black", font=font)
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.cell(0, 8, "Example Health Plan covers 64615 when Attachment B is met (test fixture).")
+    pdf.add_page()
+    pdf.image(image, x=10, y=20, w=190)
+    return bytes(pdf.output())
+
+
+@needs_tesseract
+def test_ocr_reads_a_page_without_text_layer(tmp_path: Path) -> None:
+    extracted = extract(write(tmp_path, "scan.pdf", _scanned_text_pdf()), ocr=True)
+    assert "headache diary" in extracted.text.lower()
+    assert extracted.pages_without_text == ()
+    assert document_of(extracted).page_at(extracted.text.lower().index("headache diary")) == 2
+    assert "read by OCR" in extracted.note
+
+
+@needs_field_cases
+@needs_tesseract
+def test_field_case_c05_ocr_reads_page_two() -> None:
+    extracted = extract(next((FIELD / "c05-partly-scanned-pdf").glob("*.pdf")), ocr=True)
+    assert extracted.pages_without_text == ()
+    assert "diary" in extracted.text.lower()
+    assert document_of(extracted).page_at(extracted.text.lower().index("diary")) == 2
+
+
+# Characters.
+
+def test_ligatures_soft_hyphens_and_line_end_hyphenation_are_normalised() -> None:
+    assert normalize_chars("modi\ufb01er in\ufb02ammation dys\u00adtonia\u200b") == "modifier inflammation dystonia"
+    assert normalize_lines("the medi-\ncal record, a follow-\nup visit") == "the medical record, a follow-up visit"
+    assert normalize_lines("\u25cf first item\n\u2022 second item") == "- first item\n- second item"
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason=f"{DEJAVU} (a font with ligature glyphs) is not installed")
+def test_a_pdf_with_ligatures_and_soft_hyphens_is_stored_normalised(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.cell(0, 8, "Use modi\ufb01er 50; no cover for \ufb01bromyalgia or in\ufb02ammation; cervical dys\u00adtonia.")
+    text = extract(write(tmp_path, "lig.pdf", bytes(pdf.output()))).text
+    assert "modifier 50" in text and "fibromyalgia" in text and "inflammation" in text and "dystonia" in text
+    assert not any(ch in text for ch in "\ufb01\ufb02\u00ad")
+
+
+@needs_field_cases
+def test_field_case_c13_ligatures_and_soft_hyphens_normalised() -> None:
+    folder = FIELD / "c13-ligatures-odd-characters"
+    texts = [extract(path).text for path in sorted(folder.glob("*.pdf"))]
+    assert len(texts) == 2 and texts[0] == texts[1], "the ligature PDF reads like its plain control"
+    assert "modifier 50" in texts[0] and "cervical dystonia" in texts[0]
+    assert not any(ch in texts[0] for ch in "\ufb01\ufb02\u00ad")
