@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from assistant.answer.rank import FEATURES
 from assistant.answer.reader import GroundedAnswerer
 from assistant.config import Settings
-from assistant.evaluation.dataset import EvalItem
+from assistant.evaluation.dataset import EvalItem, load_items
 from assistant.evaluation.realdocs import corpus_with_realdocs, load_realdocs_items
 from assistant.evaluation.scorer import contains_quote
 from assistant.pipeline import load_answerer, make_embedder
@@ -104,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--realdocs", type=Path, default=Path("../shared/realdocs"))
     parser.add_argument("--train", type=Path, action="append", default=[], help="Extra question files about the set's documents.")
+    parser.add_argument("--split", action="append", default=[], help="Dev splits of eval/ about the project corpus (e.g. dev).")
     parser.add_argument("--workdir", type=Path, help="Reuse a private corpus here (default: a temporary folder).")
     parser.add_argument("--out", type=Path, default=Path("prompts/ranker.yaml"))
     args = parser.parse_args()
@@ -119,8 +120,12 @@ def main() -> None:
             folder = Path(tempfile.mkdtemp(dir=temporary))
             shutil.copy(extra, folder / "questions.jsonl")
             items += load_realdocs_items(folder, ids)
+        for name in args.split:
+            if "test" in name:
+                parser.error(f"{name} is a held-out split; train on dev data only")
+            items += load_items(Path("eval") / f"{name}.jsonl")
         data = examples(reader, items)
-    documents = sorted({e.doc_id for e in data if e.doc_id})
+    documents = sorted({e.doc_id for e in data if e.doc_id and e.doc_id in ids.values()})
     print(f"{len(items)} items, {sum(len(e.labels) for e in data)} candidates, {int(sum(e.labels.sum() for e in data))} relevant")
     print("leave one document out (trained on the other documents' questions):")
     for held in documents:
@@ -132,7 +137,7 @@ def main() -> None:
     weights = {name: round(float(w), 4) for name, w in zip(FEATURES, model.coef_[0], strict=True)}
     document = {
         "version": f"lr-{dt.date.today().isoformat()}",
-        "trained_on": f"{args.realdocs.name} questions + {', '.join(p.name for p in args.train) or 'nothing else'} "
+        "trained_on": f"{args.realdocs.name} questions, {', '.join([*(p.name for p in args.train), *args.split])} "
         f"({len(items)} items); scripts/train_ranker.py",
         "bias": round(float(model.intercept_[0]), 4),
         "threshold": round(cut, 4),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import Question
-from assistant.answer.rank import Scored
+from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,10 @@ def choose(
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
     carrying = [s for s in eligible if _carries(s.unit, question, evidence, payer_words)]
+    if carrying and question.expects in REQUIRED_TYPES:
+        carrying = [s for s in carrying if _gives(s.unit, question, evidence)]
+        if not carrying:
+            return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
     if not carrying:
         what = ", ".join([*(_code_label(c) for c in question.codes), *question.payers]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
@@ -91,6 +95,21 @@ def _carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, paye
         if not in_text and unit.doc_id not in question.payer_documents:
             return False
     return True
+
+
+def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
+    """Whether ``unit``, with its lead-in or the items it introduces, holds the kind of answer asked."""
+    texts = [unit.text]
+    if unit.lead_in is not None:
+        texts.append(evidence.units[unit.lead_in].text)
+    texts += [u.text for u in evidence.following_items(unit, 12)]
+    if question.expects == "number":
+        # The question's own codes and numbers are no answer to "how many".
+        texts = [re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, question.codes or ("\0",))) + r")(?![\w])", "", t) for t in texts]
+    return any(has_answer_type(t, question.expects) for t in texts)
+
+
+_TYPE_NAMES = {"contact": "phone number or contact", "date": "date", "money": "amount", "number": "number", "code": "code"}
 
 
 def _code_label(code: str) -> str:

@@ -101,6 +101,8 @@ class EvidenceSet:
         doc_first = 0
         for number, sentence in enumerate(index.sentences):
             document = index.documents[sentence.doc_id]
+            if document.kind == "reference":
+                continue  # a generated reference document's lines are its facts' spans: the facts are the units
             if sentence.doc_id != previous_doc:
                 previous_doc, doc_first = sentence.doc_id, len(units)
             text = document.text[sentence.start : sentence.end]

@@ -19,7 +19,7 @@ from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
 from assistant.codes import SUBJECT_CODE_KINDS
 
-AnswerType = Literal["date", "number", "phone", "code", "yesno", "other"]
+AnswerType = Literal["contact", "date", "money", "number", "code", "yesno", "other"]
 
 _LOOKBACK = 3
 # Publisher words rarer than this in English single a publisher out ("Novitas", not "Services").
@@ -44,12 +44,15 @@ _STOP = frozenset(
 )
 
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
-    ("phone", re.compile(r"\b(phone|telephone|fax|call|hotline|contact (number|info))\b|#\s*$|\bnumber to\b", re.I)),
-    ("date", re.compile(r"\b(when|what date|which date|effective( date)?|start(ing)? date|as of|since when|what year|"
-                        r"date of|deadline|expir\w*|begin(ning)?|began|starts?)\b", re.I)),
+    ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
+    ("date", re.compile(r"\b(when|what date|which date|effective (date|on|as of)|start(ing)? date|since when|"
+                        r"what year|deadline|expir\w*)\b", re.I)),
+    ("money", re.compile(r"\b(fees?|price|costs?|reimburse\w*|allowable|allowed amount|payment amount|rvus?|"
+                         r"relative value|dollars?|how much (do|does|will|would|did) \w+ (pay|reimburse|allow)|"
+                         r"what (do|does|will|would) \w+ pay)\b|\$", re.I)),
     ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|min(imum)?|max(imum)?|at least|at most|"
-                          r"limit|number of|bmi|age|minutes?|mins?|hours?|hrs?|units?|days?|weeks?|months?|years?|"
-                          r"percent(age)?|frequency|threshold|cut ?off|score|dose|dosage|mg|times)\b", re.I)),
+                          r"limit|number of|bmi|age|what (time|duration|frequency|percentage|score|dose)|"
+                          r"threshold|cut ?off)\b", re.I)),
     ("code", re.compile(r"\b((which|what) (\w+ ){0,2}(code|codes|modifier|modifiers)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
@@ -130,9 +133,22 @@ class QuestionReader:
         last = turns[-1]
         earlier = turns[:-1][-_LOOKBACK:]
         if earlier and is_elliptical(last):
-            query = _merge(earlier[-1], last, self.recognizer)
+            if _has_own_predicate(last, self.recognizer):
+                # "what needs to be documented for it?": its own question about what was named before.
+                carried = self._carried_names(earlier[-1], last)
+                query = f"{last} ({', '.join(carried)})" if carried else last
+            else:
+                # "What about Cigna?": the previous question, asked of the new names.
+                query = _merge(earlier[-1], last, self.recognizer)
             return self.analyse(last, query, carried=True)
         return self.analyse(last, last, carried=False)
+
+    def _carried_names(self, previous: str, follow_up: str) -> list[str]:
+        """Codes, payers and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
+        kinds = {e.kind for e in self.recognizer.find(follow_up)}
+        names = [previous[e.start : e.end] for e in self.recognizer.find(previous) if e.kind not in kinds and e.kind != "concept"]
+        names += [m.group(0) for pattern, _, _ in self._names if not pattern.search(follow_up) for m in [pattern.search(previous)] if m]
+        return list(dict.fromkeys(names))
 
     def analyse(self, text: str, query: str, *, carried: bool) -> Question:
         """The question ``text`` asks, searched as ``query`` (the same text unless it is a follow-up)."""
@@ -186,6 +202,16 @@ def is_elliptical(turn: str) -> bool:
     if not _QUESTION_WORDS.search(turn):
         return len(words) <= 6
     return len(words) <= 8 and bool(_BACK_REFERENCE.search(turn))
+
+
+def _has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:
+    """Whether ``turn`` asks something of its own beyond naming things: two or more content words
+    once its opener, entities and stop words are set aside."""
+    text = _OPENERS.sub("", turn)
+    for entity in sorted(recognizer.find(text), key=lambda e: -e.start):
+        text = text[: entity.start] + text[entity.end :]
+    words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
+    return sum(1 for w in words if w not in _STOP and len(w) > 2) >= 2
 
 
 def _merge(previous: str, follow_up: str, recognizer: EntityRecognizer) -> str:

@@ -40,27 +40,36 @@ FEATURES = (
 _DEPTH = 100
 _MAX_CODE_CANDIDATES = 80
 
+_NUMBER_WORDS = (
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"ninety|hundred|once|twice|half|single)\b"
+)
 _PRESENT: dict[AnswerType, re.Pattern[str]] = {
     "date": re.compile(
         r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
         r"nov(ember)?|dec(ember)?)\b\.? ?\d{0,2},? ?(19|20)\d\d|\b\d{1,2}/\d{1,2}/(19|20)?\d\d\b|\b(19|20)\d\d\b",
         re.I,
     ),
-    "number": re.compile(
-        r"\b\d+(\.\d+)?\s*(-|to|–)?\s*\d*\s*(%|percent|minutes?|mins?|hours?|hrs?|units?|days?|weeks?|months?|years?|"
-        r"kg/m2|kg|mg|sessions?|times|visits?|treatments?|or (more|greater|less|fewer)|or older)|"
-        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty)\b[- ]"
-        r"(minutes?|hours?|days?|weeks?|months?|years?|units?|times|sessions?)|\b(bmi|body mass index)\b[^.]{0,40}\d",
-        re.I,
-    ),
-    "phone": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-"),
-    "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5})(?![\w])|\bmodifier\b", re.I),
+    "money": re.compile(r"\$\s?\d|\b\d+\.\d\d\b|\bdollars?\b|\brvus? (of|is|are|=)\s*\d", re.I),
+    "number": re.compile(r"(?<![\w.])\d{1,4}(?:\.\d+)?(?![\w])|" + _NUMBER_WORDS, re.I),
+    "contact": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.|https?://"),
+    "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5})(?![\w])|\bmodifier\b|\bPOS\b", re.I),
     "yesno": re.compile(
         r"\b(not|no|never|only|must|may|required|requires|covered|eligible|allowed|payable|medically necessary|"
         r"considered|limited|should)\b",
         re.I,
     ),
 }
+# Kinds of answer a quote must contain to answer at all (a "when" needs a date, "how many" a number).
+REQUIRED_TYPES = frozenset({"contact", "date", "money", "number", "code"})
+
+
+def has_answer_type(text: str, kind: AnswerType) -> bool:
+    """Whether ``text`` contains an answer of ``kind`` (always False for "other")."""
+    pattern = _PRESENT.get(kind)
+    return bool(pattern and pattern.search(text))
+
+
 _NUMBER_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|through)\s*(\d{1,3})\b")
 _EACH_ADDITIONAL = re.compile(r"\beach additional (\d{1,3})\b", re.I)
 _QUESTION_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.]|\d)")
@@ -178,7 +187,7 @@ def features(
         doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
         document_code = sum(1 for c in question.codes if c in doc_codes) / len(question.codes)
     answer_type = 0.0
-    if question.expects != "other" and _PRESENT[question.expects].search(unit.text):
+    if has_answer_type(unit.text, question.expects):
         answer_type = 1.0
     named = other = 0.0
     if question.named_documents:

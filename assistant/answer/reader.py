@@ -88,7 +88,9 @@ class GroundedAnswerer:
         composer = Composer(self.evidence, self.phrasebook.phrasings, self._facts)
         phrasings = self.phrasebook.phrasings
         missing = missing_names(question, self.evidence, self._known_payers, self.recognizer.labels)
-        missing += unknown_terms(question.query, self._vocabulary)
+        named = {w.lower() for e in question.entities for w in question.query[e.start : e.end].split()}
+        named |= {w.lower() for name in question.named_names for w in name.split()}
+        missing += unknown_terms(question.query, self._vocabulary, self.questions.shorthand.words | named)
         parts = [question.query] if question.carried else split_parts(question.query)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
         for part in parts:

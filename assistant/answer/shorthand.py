@@ -15,6 +15,11 @@ class Shorthand:
         self._any_case = _pattern(expansions, re.IGNORECASE)
         self._exact_case = _pattern(case_sensitive, 0)
 
+    @property
+    def words(self) -> frozenset[str]:
+        """Every abbreviation, lower-cased."""
+        return frozenset([*self._folded, *(k.lower() for k in self._case_sensitive)])
+
     def expand(self, text: str) -> str:
         """``text`` with each abbreviation followed by its expansion in parentheses."""
         text = self._any_case.sub(lambda m: f"{m.group(0)} ({self._folded[m.group(0).lower()]})", text)

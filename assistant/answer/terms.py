@@ -23,6 +23,9 @@ RARE_ZIPF = 1.5
 _SPELLING_EDITS = 1
 _MIN_LENGTH = 6
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+_COMMON_ACRONYM_ZIPF = 3.5
+# An acronym as billers type it: two to six capitals, maybe plural ("MUE", "RVUs", "NCCI").
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z]{2,6})s?(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,20 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
     return Vocabulary(frozenset(words), tuple(sorted(w for w in words if len(w) >= _MIN_LENGTH - _SPELLING_EDITS)))
 
 
-def unknown_terms(question: str, vocabulary: Vocabulary) -> list[str]:
-    """Rare words of ``question`` that the corpus's ``vocabulary`` lacks, as written."""
+def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Rare words and acronyms ("MUE", "RVUs") of ``question`` that the corpus's ``vocabulary``
+    lacks, as written; words in ``skip`` (lower-cased: spelled-out shorthand) are never unknown."""
     known = vocabulary.words
     unknown: list[str] = []
+    for match in _ACRONYM.finditer(question):
+        word = match.group(1)
+        common = zipf_frequency(word.lower(), "en") >= _COMMON_ACRONYM_ZIPF  # "OK", "US"
+        if not common and word.lower() not in known | skip and match.group(0).lower() not in known:
+            unknown.append(match.group(0))
     for match in _WORD.finditer(question):
         word = match.group()
+        if word.lower() in skip:
+            continue
         if len(word) < _MIN_LENGTH or word[0].isupper() and not _starts_sentence(question, match.start()):
             continue
         folded = word.lower()
