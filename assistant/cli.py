@@ -127,6 +127,7 @@ def serve(
     """Serve the chat API (and its docs at /docs); without API keys only on loopback unless --allow-no-auth."""
     import uvicorn
 
+    from assistant.api.access_log import server_log_config
     from assistant.api.app import create_app
     from assistant.api.security import is_loopback, load_api_keys
     from assistant.pipeline import index_state
@@ -156,7 +157,8 @@ def serve(
     else:
         console.print("[yellow]API keys: not required (none configured, --allow-no-auth): open to anyone who can reach this host.[/yellow]")
     console.print(f"Serving on http://{bind_host}:{bind_port}  (API docs: /docs)")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    # uvicorn's access log writes query strings (questions, identifiers): ours logs route templates only.
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=server_log_config(), access_log=False)
 
 
 @app.command("eval")

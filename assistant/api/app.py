@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.compose import GroundedAnswerer
+from assistant.api.access_log import AccessLogMiddleware
 from assistant.api.admin import admin_router
 from assistant.api.feedback_routes import feedback_router
 from assistant.api.http_errors import ApiError
@@ -78,10 +79,9 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
         "dependencies": [Depends(require_api_key), Depends(rate_limit)],
         "responses": GUARD_ERRORS,
     }
-    app.include_router(router, **guarded)
-    app.include_router(openai_router, **guarded)
-    app.include_router(feedback_router, **guarded)
-    app.include_router(admin_router, **guarded)
+    guarded_routers = (router, openai_router, feedback_router, admin_router)
+    for guarded_router in guarded_routers:
+        app.include_router(guarded_router, **guarded)
     app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
@@ -94,6 +94,9 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After"],
         )
+    # Outermost, so it sees every status (413 included); the routes name each request's path template.
+    served = [*app.router.routes, *(route for each in (*guarded_routers, public_router) for route in each.routes)]
+    app.add_middleware(AccessLogMiddleware, routes=served)
     return app
 
 
