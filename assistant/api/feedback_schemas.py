@@ -56,4 +56,6 @@ class FeedbackReceipt(BaseModel):
 
     id: int
     created_at: str
-    redactions: int = Field(description="Identifiers (SSN, phone, e-mail, member/record/claim number, DOB) masked.")
+    redactions: int = Field(
+        description="Identifiers masked (names after a cue, DOB, SSN, phone, e-mail, address, member/record/claim numbers ...)."
+    )
