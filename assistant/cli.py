@@ -33,6 +33,8 @@ sources_app = typer.Typer(help="List, show and remove the corpus's documents.", 
 app.add_typer(sources_app, name="sources")
 console = Console()
 errors = Console(stderr=True)
+MAX_TOP_K = 50
+"""The most passages ``ask --top-k`` and ``search --k`` take, as the API and settings allow."""
 
 
 def _settings() -> Settings:
@@ -66,7 +68,7 @@ def build(
 @app.command()
 def ask(
     question: Annotated[list[str], typer.Argument(help="The question; earlier turns first for a follow-up.")],
-    top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=MAX_TOP_K, help="Passages to retrieve (1-50).")] = None,
 ) -> None:
     """Answer a question (several arguments = a conversation, the last one answered)."""
     from assistant.pipeline import load_answerer, make_embedder
@@ -100,11 +102,14 @@ def ask(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Free-text query.")],
-    k: Annotated[int, typer.Option(help="Number of passages.")] = 5,
+    k: Annotated[int, typer.Option(min=1, max=MAX_TOP_K, help="Number of passages (1-50).")] = 5,
 ) -> None:
     """Show the ranked passages retrieval finds for a query."""
     from assistant.pipeline import load_answerer, make_embedder
 
+    if not query.strip():  # the API refuses a blank q too: it would rank arbitrary passages
+        errors.print("[red]Give a query[/red], e.g. assistant search \"modifier 59\"")
+        raise typer.Exit(2)
     settings = _settings()
     answerer = load_answerer(settings, make_embedder(settings))
     for rank, hit in enumerate(answerer.search(query, top_k=k), start=1):
@@ -116,7 +121,7 @@ def search(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default from settings: 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default from settings: 8000).")] = None,
     allow_no_auth: Annotated[
         bool,
         typer.Option("--allow-no-auth", help="Serve a non-loopback host without API keys (anyone who can reach it may ask)."),
@@ -125,6 +130,7 @@ def serve(
     """Serve the chat API (and its docs at /docs); without API keys only on loopback unless --allow-no-auth."""
     import uvicorn
 
+    from assistant.api.access_log import server_log_config
     from assistant.api.app import create_app
     from assistant.api.security import is_loopback, load_api_keys
     from assistant.pipeline import index_state
@@ -154,7 +160,8 @@ def serve(
     else:
         console.print("[yellow]API keys: not required (none configured, --allow-no-auth): open to anyone who can reach this host.[/yellow]")
     console.print(f"Serving on http://{bind_host}:{bind_port}  (API docs: /docs)")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    # uvicorn's access log writes query strings (questions, identifiers): ours logs route templates only.
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=server_log_config(), access_log=False)
 
 
 @app.command("eval")
@@ -164,8 +171,10 @@ def evaluate(
     ] = None,
     url: Annotated[str | None, typer.Option(help="Score a running server instead, e.g. http://127.0.0.1:8000.")] = None,
     api_key: Annotated[str | None, typer.Option(envvar="ASSISTANT_EVAL_API_KEY", help="Bearer key for --url.")] = None,
-    distractors: Annotated[int, typer.Option(help="Synthetic passages added for the retriever comparison (0: skip).")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the distractor generator.")] = 20_000,
+    distractors: Annotated[
+        int, typer.Option(min=0, max=1_000_000, help="Synthetic passages added for the retriever comparison (0: skip).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the distractor generator.")] = 20_000,
     check: Annotated[bool, typer.Option("--check", help="Exit non-zero when below eval/thresholds.yaml.")] = False,
     show_failures: Annotated[bool, typer.Option("--show-failures", help="List every failing item.")] = False,
     eval_dir: Annotated[str, typer.Option(help="Folder with the eval sets and thresholds.yaml.")] = "eval",
@@ -258,8 +267,8 @@ def evaluate(
 
 @app.command()
 def bench(
-    questions: Annotated[int, typer.Option(help="How many evaluation questions to send per round.")] = 50,
-    rounds: Annotated[int, typer.Option(help="Rounds over the questions (of builds with --incremental).")] = 3,
+    questions: Annotated[int, typer.Option(min=1, max=10_000, help="How many evaluation questions to send per round.")] = 50,
+    rounds: Annotated[int, typer.Option(min=1, max=1_000, help="Rounds over the questions (of builds with --incremental).")] = 3,
     url: Annotated[str | None, typer.Option(help="Benchmark a running server instead of starting one.")] = None,
     eval_dir: Annotated[str, typer.Option(help="Folder with dev.jsonl and test.jsonl (question source).")] = "eval",
     incremental: Annotated[
@@ -528,12 +537,30 @@ def _bench_builds(rounds: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (typed errors become a message and exit code 1)."""
+    """Run the CLI; returns the exit code.
+
+    Typed errors become a message and exit code 1; a bad argument or option (out of its bounds, not
+    a number, unknown) becomes one ``Error:`` line and exit code 2, never a traceback.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF gets our own message, not pypdf's warnings
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        app(args=argv, prog_name="assistant")  # standalone: usage errors print themselves and exit
+        code = app(args=argv, prog_name="assistant", standalone_mode=False)
+    except typer.BadParameter as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        errors.print(f"[red]Error:[/red] {escape(exc.format_message())}{escape(where)}", soft_wrap=True)
+        return exc.exit_code
+    except typer.TyperException as exc:  # other usage errors (unknown option, no command): click's own text
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            errors.print(f"[red]Error:[/red] {escape(exc.format_message())}")
+        return exc.exit_code
+    except typer.Abort:
+        errors.print("Aborted.")
+        return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except AssistantError as exc:
@@ -542,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("Aborted.")
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 Codes are tokens, not words: ``64642``, ``G35.A``, ``J0585``, modifier ``59`` and ``POS 11`` must
 survive tokenizing and matching intact. Each match becomes a key such as ``cpt:64642``,
-``icd:G35.A``, ``hcpcs:J0585``, ``modifier:59``, ``pos:11`` or ``nucc:208100000X``.
+``icd:G35.A``, ``hcpcs:J0585``, ``modifier:59``, ``pos:11`` or ``nucc:208100000X``. CPT has three
+shapes: Category I is five digits (``64642``), Category II four digits and ``F`` (``1234F``,
+performance measures) and Category III four digits and ``T`` (``0999T``, emerging technology); all
+three are ``cpt:`` keys, the letter upper-cased.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 # "cpt64642", "CPT#64642", "cpt code 64642" -> the bare code is matched by CPT_RE afterwards.
-_CPT_PREFIX_RE = re.compile(r"(?i)\bcpt(?:\s*code)?\s*#?\s*(?=\d{5}\b)")
-# A bare five-digit code, or one glued to "cpt" as hurried people type it ("cpt64642").
-CPT_RE = re.compile(r"(?:(?<=[cC][pP][tT])|(?<![\w.-]))(\d{5})(?![\w])")
+_CPT_PREFIX_RE = re.compile(r"(?i)\bcpt(?:\s*code)?\s*#?\s*(?=(?:\d{5}|\d{4}[FT])\b)")
+# A bare CPT code (Category I "64642", II "1234F", III "0999T"), or one glued to "cpt" as hurried
+# people type it ("cpt64642", "cpt0999t").
+CPT_RE = re.compile(r"(?:(?<=[cC][pP][tT])|(?<![\w.-]))(\d{5}|\d{4}[FTft])(?![\w])")
 HCPCS_RE = re.compile(r"(?i)(?<![\w.])([A-V]\d{4})(?![\w])")
 ICD_RE = re.compile(r"(?i)(?<![\w.])([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?![\w])")
 NUCC_RE = re.compile(r"(?i)(?<![\w])(\d{3}[0-9A-Z]{6}X)(?![\w])")
@@ -25,8 +29,8 @@ MODIFIER_RES = (
     ),
     # "59 modifier", "XS modifier"
     re.compile(r"(?i)(?<![\w-])(\d{2}|X[ESPU]|LT|RT)[\s-]+modifier\b"),
-    # "64642-59", "64642 -59", "-59" standing alone
-    re.compile(r"(?i)(?:(?<=\d{5})|(?<![\w-]))\s?-(\d{2}|X[ESPU]|LT|RT)(?![\w])"),
+    # "64642-59", "64642 -59", "0213T-50", "-59" standing alone
+    re.compile(r"(?i)(?:(?<=\d{5})|(?<=\d{4}[FT])|(?<![\w-]))\s?-(\d{2}|X[ESPU]|LT|RT)(?![\w])"),
     # A number listed with a letter modifier is one too: "59 and XU", "XS or 59", "59/XE".
     re.compile(r"(?i)(?<![\w.-])(\d{2})(?=\s*(?:and|or|,|/|&|vs\.?|versus)\s*(?:X[ESPU]|LT|RT)(?![\w]))"),
     re.compile(r"(?i)(?<![\w-])(?:X[ESPU]|LT|RT)\s*(?:and|or|,|/|&|vs\.?|versus)\s*(\d{2})(?![\w.])"),
@@ -66,7 +70,7 @@ def find_codes(text: str) -> list[CodeMatch]:
     for match in NUCC_RE.finditer(text):
         found.append(CodeMatch(f"nucc:{match.group(1).upper()}", match.start(), match.end()))
     for match in CPT_RE.finditer(text):
-        found.append(CodeMatch(f"cpt:{match.group(1)}", match.start(1), match.end(1)))
+        found.append(CodeMatch(f"cpt:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in HCPCS_RE.finditer(text):
         found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in ICD_RE.finditer(text):

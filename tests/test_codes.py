@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.reader import GroundedAnswerer
 from assistant.codes import code_keys, find_codes
+from assistant.store.tokenize import tokenize
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,11 @@ from assistant.codes import code_keys, find_codes
         ("J0585 per unit", {"hcpcs:J0585"}),
         ("taxonomy 208100000X", {"nucc:208100000X"}),
         ("G24.1 dystonia", {"icd:G24.1"}),
+        ("Is 0999T covered?", {"cpt:0999T"}),
+        ("cpt0232t with 64642", {"cpt:0232T", "cpt:64642"}),
+        ("CPT code #1234F", {"cpt:1234F"}),
+        ("report 3044F, then 0213T-50", {"cpt:3044F", "cpt:0213T", "modifier:50"}),
+        ("Category III code 0999T; Category II code 1234F.", {"cpt:0999T", "cpt:1234F"}),
     ],
 )
 def test_codes_are_found_whole(text: str, expected: set[str]) -> None:
@@ -32,7 +39,10 @@ def test_codes_are_found_whole(text: str, expected: set[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["modes of treatment", "1-4 muscles", "in 2024 and 2025", "version 1.5.0", "a model of care", "12345678"],
+    [
+        "modes of treatment", "1-4 muscles", "in 2024 and 2025", "version 1.5.0", "a model of care", "12345678",
+        "10999T", "0999TX", "0999-T", "64642F", "999T", "a 1500-F",
+    ],
 )
 def test_ordinary_text_is_not_a_code(text: str) -> None:
     assert code_keys(text) == set()
@@ -45,3 +55,24 @@ def test_a_number_listed_with_a_letter_modifier_is_a_modifier(text: str, key: st
 
 def test_a_number_listed_with_a_number_is_not_a_modifier() -> None:
     assert find_codes("between 10 and 20 units") == []
+
+
+@pytest.mark.parametrize(("text", "key"), [("Is 0999T covered?", "cpt:0999t"), ("what is 1234f", "cpt:1234f")])
+def test_category_ii_and_iii_codes_are_one_bm25_token(text: str, key: str) -> None:
+    assert key in tokenize(text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Does Aetna cover 0999T?", "Is CPT 1234F covered by Cigna?", "What modifier goes with 0232T?", "cpt 3044f pos?"],
+)
+def test_a_question_on_an_unknown_category_ii_or_iii_code_is_not_answered_about_another(
+    answerer: GroundedAnswerer, question: str
+) -> None:
+    (asked,) = code_keys(question)
+    answer = answerer.answer([question])
+    label = asked.split(":", 1)[1]
+    assert answer.abstained, answer.text
+    assert label in answer.text  # says which code the sources are silent on
+    answered_codes = code_keys(answer.text) - {asked}
+    assert not answered_codes, answer.text

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.reader import GroundedAnswerer
+from assistant.api.access_log import AccessLogMiddleware
 from assistant.api.admin import admin_router
 from assistant.api.feedback_routes import feedback_router
 from assistant.api.http_errors import ApiError
@@ -27,7 +28,7 @@ from assistant.api.live import LiveAnswerer, poll_for_new_builds
 from assistant.api.openai_compat import openai_router
 from assistant.api.routes import STATIC_DIR, public_router, router
 from assistant.api.schemas import ErrorResponse
-from assistant.api.security import load_api_keys, require_api_key
+from assistant.api.security import identify_client, load_api_keys, require_api_key
 from assistant.config import Settings
 from assistant.errors import AssistantError, FeedbackStoreError, InputError, NotFoundError
 from assistant.feedback.store import FeedbackStore
@@ -74,14 +75,15 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     app.state.answer_slots = AnswerSlots(settings.max_concurrent_answers)
     app.state.started_at = time.time()
     app.state.feedback_store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    # With keys, the routes declare bearer auth (and may answer 401); without, the schema asks for none.
+    keyed = bool(app.state.api_keys)
     guarded: dict[str, Any] = {
-        "dependencies": [Depends(require_api_key), Depends(rate_limit)],
-        "responses": GUARD_ERRORS,
+        "dependencies": [Depends(require_api_key if keyed else identify_client), Depends(rate_limit)],
+        "responses": GUARD_ERRORS if keyed else {k: v for k, v in GUARD_ERRORS.items() if k != 401},
     }
-    app.include_router(router, **guarded)
-    app.include_router(openai_router, **guarded)
-    app.include_router(feedback_router, **guarded)
-    app.include_router(admin_router, **guarded)
+    guarded_routers = (router, openai_router, feedback_router, admin_router)
+    for guarded_router in guarded_routers:
+        app.include_router(guarded_router, **guarded)
     app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
@@ -94,6 +96,9 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After"],
         )
+    # Outermost, so it sees every status (413 included); the routes name each request's path template.
+    served = [*app.router.routes, *(route for each in (*guarded_routers, public_router) for route in each.routes)]
+    app.add_middleware(AccessLogMiddleware, routes=served)
     return app
 
 

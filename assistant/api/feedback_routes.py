@@ -38,8 +38,9 @@ FEEDBACK_ERRORS: dict[int | str, dict[str, Any]] = {
 def post_feedback(body: FeedbackRequest, store: FeedbackStoreDep) -> FeedbackReceipt:
     """Store thumbs up/down, an optional comment and expected answer, with the conversation and answer.
 
-    Every free-text field is redacted first: SSNs, phone numbers, e-mail addresses, member, record and
-    claim numbers and dates of birth are masked; billing codes and policy dates are kept.
+    Every free-text field is redacted first: names after a cue, dates of birth, SSNs, phone numbers,
+    e-mail and street addresses, member, record, claim and reference numbers are masked; billing codes,
+    policy numbers and dates of service are kept.
     ``assistant feedback export`` reads them back (CSV, JSON lines, or evaluation items).
     """
     answer = body.response

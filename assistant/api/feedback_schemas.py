@@ -37,7 +37,10 @@ class FeedbackRequest(BaseModel):
         None, max_length=MAX_FEEDBACK_CHARS, description="What the answer should have said; redacted before storing."
     )
     messages: list[ChatMessage] = Field(
-        min_length=1, max_length=50, description="The conversation up to the judged answer; redacted before storing."
+        min_length=1,
+        max_length=50,
+        description="The conversation up to the judged answer, with at least one user message; redacted before storing.",
+        json_schema_extra={"contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}},
     )
     response: ChatResponse = Field(description="The judged answer, as `POST /v1/chat` returned it.")
 
@@ -53,4 +56,6 @@ class FeedbackReceipt(BaseModel):
 
     id: int
     created_at: str
-    redactions: int = Field(description="Identifiers (SSN, phone, e-mail, member/record/claim number, DOB) masked.")
+    redactions: int = Field(
+        description="Identifiers masked (names after a cue, DOB, SSN, phone, e-mail, address, member/record/claim numbers ...)."
+    )

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, CitationOut, ConflictOut
+from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, NOT_BLANK, CitationOut, ConflictOut
 
 IGNORED_PARAMETERS = (
     "model",
@@ -33,14 +33,24 @@ class TextPart(BaseModel):
     text: str
 
 
+# Text parts are not blank together when one of them is not: the schema's ``contains`` says so.
+_SOME_PART_NOT_BLANK = {"type": "object", "properties": {"text": {"type": "string", "pattern": NOT_BLANK}}, "required": ["text"]}
+
+
 class OpenAIMessage(BaseModel):
     """One OpenAI chat message; ``system``/``developer`` messages are accepted and ignored."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["system", "developer", "user", "assistant"]
-    content: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] | list[TextPart] = Field(
-        description=f"A string or text parts, at most {MAX_MESSAGE_CHARS} characters in all."
+    content: (
+        Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, json_schema_extra={"pattern": NOT_BLANK})]
+        | Annotated[list[TextPart], Field(min_length=1, json_schema_extra={"contains": _SOME_PART_NOT_BLANK})]
+    ) = Field(
+        description=(
+            f"A string or text parts, not blank, at most {MAX_MESSAGE_CHARS} characters in all (the parts' "
+            "texts count together)."
+        )
     )
     name: str | None = Field(None, description="Accepted and ignored.")
 
@@ -49,7 +59,7 @@ class OpenAIMessage(BaseModel):
         text = self.text()
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"content must have at most {MAX_MESSAGE_CHARS} characters")
-        if self.role == "user" and not text.strip():
+        if not text.strip():
             raise ValueError("content must not be blank")
         return self
 

@@ -55,6 +55,15 @@ def key_matches(given: str, keys: tuple[str, ...]) -> bool:
     return matched
 
 
+async def identify_client(request: Request) -> None:
+    """Without API keys anonymous calls are accepted: ``request.state.client_id`` is the client address.
+
+    The guard of a server without keys; unlike :func:`require_api_key` it declares no security
+    scheme, so the OpenAPI document does not ask for a key the server does not need.
+    """
+    request.state.client_id = "ip:" + (request.client.host if request.client else "unknown")
+
+
 async def require_api_key(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 ) -> None:
@@ -64,7 +73,7 @@ async def require_api_key(
     """
     keys: tuple[str, ...] = request.app.state.api_keys
     if not keys:
-        request.state.client_id = "ip:" + (request.client.host if request.client else "unknown")
+        await identify_client(request)
         return
     credential = credentials.credentials.strip() if credentials is not None else ""
     if not credential:

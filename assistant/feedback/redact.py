@@ -1,13 +1,19 @@
 """Mask personal identifiers in free text before it is stored, keeping billing codes and policy dates.
 
-What is masked: SSNs, phone numbers (the ``phonenumbers`` library finds them), e-mail addresses,
-member / subscriber / Medicare / record / account / claim numbers and names when a label announces
-them ("member ID", "MRN", "claim #", "patient name:"), and dates of birth (a date after "DOB", "date of
-birth" or "born"). What survives: every billing code the project recognises (CPT, HCPCS, ICD-10-CM,
-NUCC taxonomy, modifiers, POS) — an unlabelled match that overlaps a code is left alone, so
-"64642-64647" is never taken for a phone number — and every date without a birth label, such as a
-policy's effective date. Unlabelled names and street addresses are not detected (that needs a
-named-entity model, which this offline machine does not have).
+The detector (:mod:`assistant.feedback.detector`) is Microsoft Presidio's maintained recognizers
+(SSN, phone, e-mail, card, IP, IBAN, ITIN, medical licence, Medicare MBI, member, claim,
+authorization, referral and prescription numbers) plus the billing desk's own phrasings: names after
+a cue ("Patient Jane Roe", "pt: ROE, JANE", "Mr. Roe", "Jane Roe, DOB ..."), dates of birth,
+record, member, claim and reference numbers after a label or a bare cue word ("member QQX0099"),
+identifier-shaped tokens standing alone, street addresses and P.O. boxes, ages over 89. Each becomes
+``[KIND]`` (``[NAME]``, ``[DOB]``, ``[SSN]``, ``[PHONE]``, ``[EMAIL]``, ``[ADDRESS]``, ``[MEMBER-ID]`` ...);
+the label that announced it stays.
+
+What survives: every billing code the project recognises (CPT, HCPCS, ICD-10-CM, NUCC taxonomy,
+modifiers, POS) — a match found without a label that overlaps a code is left alone, so "64642-64647"
+is never a phone number nor "member J0585" a member ID — policy numbers, and every date without a
+birth label, such as a date of service or a policy's effective date. Not detected: a name with no
+cue (no offline named-entity model), a name typed in lower case.
 """
 
 from __future__ import annotations
@@ -16,44 +22,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import phonenumbers
-
 from assistant.codes import find_codes
+from assistant.feedback.detector import PATTERNS, WEAK_PATTERNS, billing_desk_matches, presidio_matches
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = (
-    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"  # 03/14/1961, 3-14-61
-    r"|\d{4}-\d{1,2}-\d{1,2}"  # 1961-03-14
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"  # March 14, 1961
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}})"  # 14 March 1961
-)
-_SEPARATOR = r"\s*(?:[:#=]|\bis\b|\bof\b)?\s*(?:[:#=]\s*)?"
-_IDENTIFIER = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}"
-
-# (label, pattern); group "value" is what gets masked, the label that announced it stays.
-_LABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("DOB", re.compile(rf"(?i)\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?){_SEPARATOR}(?P<value>{_DATE})")),
-    ("SSN", re.compile(rf"(?i)\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?){_SEPARATOR}(?P<value>\d{{3}}[\s-]?\d{{2}}[\s-]?\d{{4}})\b")),
-    (
-        "MEMBER-ID",
-        re.compile(
-            rf"(?i)\b(?:(?:member|subscriber|policy\s*holder|insured|beneficiary|patient|medicaid|medicare)"
-            rf"\s*(?:id|identification|number|no\.?|#)|MBI|HICN){_SEPARATOR}(?P<value>{_IDENTIFIER})"
-        ),
-    ),
-    (
-        "RECORD-NUMBER",
-        re.compile(
-            rf"(?i)\b(?:MRN|medical\s+record(?:\s+(?:number|no\.?|#))?|(?:record|chart|account|acct)\s*(?:number|no\.?|#))"
-            rf"{_SEPARATOR}(?P<value>{_IDENTIFIER})"
-        ),
-    ),
-    ("CLAIM-NUMBER", re.compile(rf"(?i)\b(?:claim\s*(?:number|no\.?|#|id)|ICN|DCN){_SEPARATOR}(?P<value>{_IDENTIFIER})")),
-    ("NAME", re.compile(r"(?:(?i:patient|member|insured|subscriber)\s+name|(?i:name))\s*[:=]\s*(?P<value>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){0,2})")),
-)
-_UNLABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("SSN", re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")),
-    ("EMAIL", re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")),
+# Public document numbers that look like identifiers: LCDs (L39240), articles (A57486), NCDs, CMS change
+# requests and transmittals, payers' policy numbers. Kept like billing codes.
+PUBLIC_NUMBERS = re.compile(
+    r"(?i)(?:\b(?:LCDs?|LCAs?|articles?|NCDs?|CR|change\s+requests?|transmittals?|MLN|MM|R|"
+    r"(?:medical\s+|coverage\s+|payment\s+)?polic(?:y|ies)(?:\s*(?:number|no\.?|#|id))?)\s*#?\s*(?=[\w.-]*\d)[\w.-]+"
+    r"|(?<![\w-])[LA]\d{5}(?![\w-]))"
 )
 
 
@@ -71,13 +48,13 @@ class Redacted:
 
 
 def redact(text: str) -> Redacted:
-    """Mask personal identifiers in ``text``; billing codes and non-birth dates are kept."""
+    """Mask personal identifiers in ``text``; billing codes, policy numbers and non-birth dates are kept."""
+    if not text.strip():
+        return Redacted(text, {})
     codes = [(match.start, match.end) for match in find_codes(text)]
-    spans: list[tuple[int, int, str]] = []
-    for kind, pattern in _LABELLED:
-        spans.extend((m.start("value"), m.end("value"), kind) for m in pattern.finditer(text))
-    unlabelled = [(m.start(), m.end(), kind) for kind, pattern in _UNLABELLED for m in pattern.finditer(text)]
-    unlabelled += [(m.start, m.end, "PHONE") for m in phonenumbers.PhoneNumberMatcher(text, "US")]
+    codes += [match.span() for match in PUBLIC_NUMBERS.finditer(text)]
+    unlabelled = billing_desk_matches(text, WEAK_PATTERNS) + presidio_matches(text)
+    spans = billing_desk_matches(text, PATTERNS)
     spans.extend(span for span in unlabelled if not any(span[0] < end and start < span[1] for start, end in codes))
     return _apply(text, spans)
 

@@ -256,7 +256,7 @@ def test_serve_says_whether_keys_are_required(real_settings: Settings, monkeypat
     monkeypatch.setenv("ASSISTANT_PROMPTS_DIR", str(real_settings.prompts_dir))
     monkeypatch.delenv("ASSISTANT_API_KEYS_FILE", raising=False)
     served: list[str] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: served.append(host))
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **options: served.append(host))
     monkeypatch.setenv("ASSISTANT_API_KEYS", "secret-one,secret-two")
     assert main(["serve", "--host", "0.0.0.0"]) == 0
     out = capsys.readouterr().out
