@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PassageKind = Literal["chunk", "fact"]
+SentenceKind = Literal["sentence", "item", "row"]
 DocumentKind = Literal["publication", "reference"]
 Confidence = Literal["high", "medium"]
 
@@ -32,6 +33,7 @@ class Document:
     text: str
     path: str
     kind: DocumentKind = "publication"
+    ingested: bool = False
     page_starts: tuple[int, ...] = ()
     pages_without_text: tuple[int, ...] = ()
 
@@ -96,12 +98,18 @@ class Passage:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of a document with its character span, the unit the extractor quotes."""
+    """A sentence of a document with its character span, the unit the extractor quotes.
+
+    ``kind`` says whether it is running text, a list item or a table row; ``lead_in`` is the span
+    ``(start, end)`` of the line that introduces its list ("The following are not covered:"), if any.
+    """
 
     doc_id: str
     start: int
     end: int
     section: str | None
+    kind: SentenceKind = "sentence"
+    lead_in: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.answer.checks import unsupported_entities
+from assistant.answer.draft import AnswerSettings
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.phrasebook import load_phrasebook
 from assistant.answer.rank import load_weights
-from assistant.answer.reader import GroundedAnswerer
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
 from assistant.errors import CorpusError, IndexMismatchError, IndexMissingError
@@ -135,6 +136,12 @@ def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | N
         embedder=embedder,
         phrasebook=load_phrasebook(settings.prompts_dir),
         retrieval=RetrievalSettings(top_k=settings.top_k, rrf_k=settings.rrf_k, code_boost=settings.code_boost),
+        settings=AnswerSettings(
+            intent_threshold=settings.intent_threshold,
+            abstain_threshold=settings.abstain_threshold,
+            extract_threshold=settings.extract_threshold,
+            fact_margin=settings.fact_margin,
+        ),
         weights=load_weights(settings.prompts_dir / "ranker.yaml"),
     )
 

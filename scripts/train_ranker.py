@@ -25,7 +25,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from assistant.answer.rank import FEATURES
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.reader import EvidenceReader
 from assistant.config import Settings
 from assistant.evaluation.dataset import EvalItem, load_items
 from assistant.evaluation.realdocs import corpus_with_realdocs, load_realdocs_items
@@ -43,7 +43,7 @@ class Example:
     doc_id: str | None
 
 
-def examples(reader: GroundedAnswerer, items: list[EvalItem]) -> list[Example]:
+def examples(reader: EvidenceReader, items: list[EvalItem]) -> list[Example]:
     """Features and labels of every candidate of every item."""
     out = []
     for item in items:
@@ -114,7 +114,7 @@ def main() -> None:
         work = args.workdir or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
         private, ids = corpus_with_realdocs(settings, args.realdocs, work, embedder)
-        reader = load_answerer(private, embedder)
+        reader = load_answerer(private, embedder).reader
         items = load_realdocs_items(args.realdocs, ids)
         for extra in args.train:
             folder = Path(tempfile.mkdtemp(dir=temporary))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.codes import code_keys, find_codes
 from assistant.store.tokenize import tokenize
 

@@ -30,11 +30,14 @@ class Verdict:
 
 def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[str], labels: dict[str, str]) -> list[str]:
     """What the question names that no evidence mentions at all: codes (ranges count), payers
-    (``known_payers``: the payer keys any document or fact mentions)."""
+    (``known_payers``: the payer keys any document or fact mentions). A question that names its
+    document leaves codes to that document ("is F33.1 on A57528's list?" is answered by the list)."""
     missing = [
         _code_label(code)
         for code in question.codes
-        if code not in evidence.known_codes and not any(r.holds(code) for r in evidence.known_ranges)
+        if not question.named_documents
+        and code not in evidence.known_codes
+        and not any(r.holds(code) for r in evidence.known_ranges)
     ]
     missing += [labels.get(p, p) for p in question.payers if p not in known_payers]
     return missing

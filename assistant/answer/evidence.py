@@ -8,8 +8,9 @@ index is loaded; nothing here is keyed to a document or a question.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.codes import SUBJECT_CODE_KINDS, find_codes
-from assistant.models import Document
 from assistant.store.hybrid import HybridIndex
 from assistant.store.tokenize import tokenize
 
@@ -27,11 +27,6 @@ Vectors = npt.NDArray[np.float32]
 
 # "99341-99342", "99341 – 99350", "99202 through 99205", "G0101 to G0104"
 _RANGE = re.compile(r"(?<![\w.])([A-V]?\d{4,5})\s*(?:-|–|—|through|thru|to)\s*([A-V]?\d{4,5})(?![\w])", re.IGNORECASE)
-# A line that starts a list item: "- ", "• ", "o ", "1. ", "a) ", "(c) ", "(3) ".
-_ITEM_PREFIX = re.compile(r"^[ \t]*(?:[-*•◦▪●o]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))[ \t]+")
-# A table row as ingest stores it: "Header: cell; Header: cell".
-_ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]*(?:; [^:;\n]{1,60}: [^;\n]*)+$")
-_LEAD_IN_LOOKBACK = 40
 
 
 @dataclass(frozen=True)
@@ -97,18 +92,15 @@ class EvidenceSet:
         self.documents = index.documents
         units: list[EvidenceUnit] = []
         rows: list[Vectors] = []
-        previous_doc = None
-        doc_first = 0
+        starts: dict[tuple[str, int, int], int] = {}
         for number, sentence in enumerate(index.sentences):
             document = index.documents[sentence.doc_id]
             if document.kind == "reference":
                 continue  # a generated reference document's lines are its facts' spans: the facts are the units
-            if sentence.doc_id != previous_doc:
-                previous_doc, doc_first = sentence.doc_id, len(units)
             text = document.text[sentence.start : sentence.end]
-            kind = _kind(document.text, sentence.start, text)
-            lead_in = _lead_in(units, doc_first, kind, document, sentence.start)
-            units.append(_unit(len(units), kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in))
+            lead_in = starts.get((sentence.doc_id, *sentence.lead_in)) if sentence.lead_in else None
+            starts[(sentence.doc_id, sentence.start, sentence.end)] = len(units)
+            units.append(_unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in))
             rows.append(index.sentence_vectors[number])
         for number, fact in enumerate(index.facts):
             units.append(
@@ -123,8 +115,33 @@ class EvidenceSet:
         self.document_codes = {
             d.doc_id: frozenset(c for code in d.codes for c in _subject_codes(code)) for d in index.documents.values()
         }
-        self.known_codes = frozenset(c for u in units for c in u.codes).union(*self.document_codes.values())
+        self._by_code: dict[str, list[int]] = {}
+        self._ranged: list[tuple[CodeRange, int]] = []
+        for unit in units:
+            for code in unit.codes:
+                self._by_code.setdefault(code, []).append(unit.position)
+            self._ranged += [(r, unit.position) for r in unit.ranges]
+        self.known_codes = frozenset(self._by_code).union(*self.document_codes.values())
+        self._starts: dict[str, list[tuple[int, int]]] = {}
+        for unit in units:
+            if unit.kind != "fact":
+                self._starts.setdefault(unit.doc_id, []).append((unit.start, unit.position))
+        self._fact_positions = {u.fact_id: u.position for u in units if u.fact_id}
         self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
+
+    def within(self, doc_id: str, start: int, end: int) -> list[int]:
+        """Positions of the document units whose span starts inside ``[start, end)``."""
+        starts = self._starts.get(doc_id, [])
+        first = bisect.bisect_left(starts, (start, -1))
+        return [position for begin, position in itertools.takewhile(lambda pair: pair[0] < end, starts[first:])]
+
+    def fact_position(self, fact_id: str) -> int | None:
+        """The position of a fact's unit."""
+        return self._fact_positions.get(fact_id)
+
+    def naming(self, code: str) -> list[int]:
+        """Positions of the units naming ``code`` itself or inside a range they state."""
+        return sorted({*self._by_code.get(code, ()), *(p for r, p in self._ranged if r.holds(code))})
 
     def lexical_text(self, unit: EvidenceUnit) -> str:
         """What BM25 indexes for a unit: its words after its section title and lead-in."""
@@ -173,30 +190,3 @@ def _unit(
 ) -> EvidenceUnit:
     codes = frozenset(m.key.split(":", 1)[1] for m in find_codes(text))
     return EvidenceUnit(position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id)
-
-
-def _kind(document_text: str, start: int, text: str) -> UnitKind:
-    line_start = document_text.rfind("\n", 0, start) + 1
-    prefix = document_text[line_start:start]
-    if _ROW.match(text.strip()):
-        return "row"
-    if not prefix.strip(" \t-*•◦▪●o") and (_ITEM_PREFIX.match(prefix + " ") or _ITEM_PREFIX.match(text)):
-        return "item"
-    return "sentence"
-
-
-def _lead_in(units: Sequence[EvidenceUnit], doc_first: int, kind: UnitKind, document: Document, start: int) -> int | None:
-    """The unit introducing the list (or table) this one belongs to: the nearest earlier unit of the
-    same document ending with ':' that only items (or rows) separate from it."""
-    if kind not in ("item", "row"):
-        return None
-    for back in range(len(units) - 1, max(doc_first, len(units) - _LEAD_IN_LOOKBACK) - 1, -1):
-        unit = units[back]
-        if unit.kind == kind:
-            if unit.lead_in is not None:
-                return unit.lead_in
-            continue
-        if unit.kind == "sentence" and unit.text.rstrip().endswith(":"):
-            return unit.position
-        return None
-    return None

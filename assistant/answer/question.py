@@ -9,8 +9,9 @@ vocabulary in prompts/entities.yaml, so a new document needs no code change.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from wordfreq import zipf_frequency
@@ -22,6 +23,8 @@ from assistant.codes import SUBJECT_CODE_KINDS
 AnswerType = Literal["contact", "date", "money", "number", "code", "yesno", "other"]
 
 _LOOKBACK = 3
+# A document that names a payer this often concerns it (a Medicare contractor's article names Medicare).
+_PAYER_MENTIONS = 3
 # Publisher words rarer than this in English single a publisher out ("Novitas", not "Services").
 _DISTINCTIVE_ZIPF = 3.0
 # Question words that make a turn a complete question of its own.
@@ -90,11 +93,16 @@ class Question:
     wants_list: bool
     focus: tuple[str, ...]
     synonyms: tuple[str, ...] = field(default_factory=tuple)
+    context: str = ""
 
     @property
     def search_text(self) -> str:
-        """The query with synonyms appended, for BM25 and the query vector."""
-        return f"{self.query} {' '.join(self.synonyms)}".strip()
+        """What is searched: the query (without the source names it gives, which the ranker matches
+        on documents instead), synonyms, and the earlier turn a follow-up continues."""
+        text = self.query
+        for name in self.named_names:
+            text = re.sub(r"(?<![\w])" + re.escape(name) + r"(?![\w])", " ", text, flags=re.IGNORECASE)
+        return " ".join(f"{text} {' '.join(self.synonyms)} {self.context}".split())
 
 
 class QuestionReader:
@@ -111,13 +119,18 @@ class QuestionReader:
         for doc_id, title, publisher, text in documents:
             for name in _source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
-            for key in recognizer.keys(publisher, frozenset({"payer"})):
+            mentions = Counter(e.key for e in recognizer.find(text) if e.kind == "payer")
+            for key in recognizer.keys(f"{title} {publisher}", frozenset({"payer"})) | {
+                k for k, n in mentions.items() if n >= _PAYER_MENTIONS
+            }:
                 self.payer_documents.setdefault(key, set()).add(doc_id)
             for brand, generic in [*_BRAND_GENERIC.findall(text), *((b, g) for g, b in _GENERIC_BRAND.findall(text))]:
                 synonyms.setdefault(brand.lower(), set()).add(generic.lower())
                 synonyms.setdefault(generic.lower(), set()).add(brand.lower())
         for name, ids in sorted(by_name.items(), key=lambda kv: -len(kv[0])):
-            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w])", re.IGNORECASE)
+            # Initials may be typed with a state or region after them: "BCBST" as "BCBSTX".
+            tail = r"[A-Za-z]{0,2}" if " " not in name and len(name) >= 4 else ""
+            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + tail + r"(?![\w])", re.IGNORECASE)
             self._names.append((pattern, name, frozenset(ids)))
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
 
@@ -137,6 +150,7 @@ class QuestionReader:
                 # "what needs to be documented for it?": its own question about what was named before.
                 carried = self._carried_names(earlier[-1], last)
                 query = f"{last} ({', '.join(carried)})" if carried else last
+                return replace(self.analyse(last, query, carried=True), context=earlier[-1])
             else:
                 # "What about Cigna?": the previous question, asked of the new names.
                 query = _merge(earlier[-1], last, self.recognizer)
@@ -262,7 +276,7 @@ def split_parts(query: str) -> list[str]:
     or the query alone; a part needs three words or more."""
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
     parts = [p for p in parts if p]
-    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 for p in parts):
+    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 or not _QUESTION_WORDS.search(p) for p in parts):
         return [query]
     return parts
 

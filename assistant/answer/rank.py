@@ -36,6 +36,10 @@ FEATURES = (
     "numeric_fit",
     "short",
     "fact",
+    "bibliography",
+    "passage",
+    "literature",
+    "history",
 )
 _DEPTH = 100
 _MAX_CODE_CANDIDATES = 80
@@ -70,6 +74,23 @@ def has_answer_type(text: str, kind: AnswerType) -> bool:
     return bool(pattern and pattern.search(text))
 
 
+# A reference-list entry or revision-history line: true to its document, but no answer.
+_BIBLIOGRAPHY = re.compile(
+    r"\bet al\b|\(\d{4}\)|\b(19|20)\d\d;\s?\d+|\bdoi\b|\bPMID\b|\baccessed\b|\bavailable at\b|https?://|"
+    r"\bJ\.? [A-Z][a-z]+\.? \d{4}\b",
+    re.I,
+)
+# Study reports of a policy's evidence review: they discuss the topic but decide nothing.
+_LITERATURE = re.compile(
+    r"\b(study|studies|trial|trials|randomi[sz]ed|meta-analys[ie]s|cohort|retrospective|prospective|authors?|"
+    r"concluded|participants|enrolled|n ?= ?\d+|p ?[<=>] ?0?\.\d+|confidence interval|systematic review|"
+    r"mean|median)\b",
+    re.I,
+)
+# A revision-history line: a date with what changed ("12/2020 ... Updated coverage criteria").
+_CHANGE = re.compile(r"\b(annual review|updated|revised|clarified|reformatted|retired|added|removed|new policy|replaced)\b", re.I)
+_HISTORY_DATE = re.compile(r"\b\d{1,2}/(\d{1,2}/)?(19|20)?\d\d\b")
+_HISTORY_SECTION = re.compile(r"\b(references?|bibliography|sources|revision|history|change summary|changes)\b", re.I)
 _NUMBER_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|through)\s*(\d{1,3})\b")
 _EACH_ADDITIONAL = re.compile(r"\beach additional (\d{1,3})\b", re.I)
 _QUESTION_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.]|\d)")
@@ -118,19 +139,24 @@ class Scored:
     score: float
 
 
-def candidates(evidence: EvidenceSet, question: Question, vector: npt.NDArray[np.float32]) -> tuple[list[int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Positions of candidate units, with every unit's dense similarity and scaled BM25 score."""
+def candidates(
+    evidence: EvidenceSet, question: Question, vector: npt.NDArray[np.float32], passages: dict[int, float]
+) -> tuple[list[int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Positions of candidate units, with every unit's dense similarity and scaled BM25 score.
+
+    ``passages`` maps the units inside the best retrieved passages to their passage's reciprocal
+    rank; those units are candidates too."""
     dense = (evidence.vectors @ vector).astype(np.float64)
     lexical = evidence.lexical_scores(question.search_text)
     top = float(lexical.max()) if len(lexical) else 0.0
     lexical = lexical / top if top > 0 else lexical
-    picked: set[int] = set()
+    picked: set[int] = set(passages)
     for scores in (dense, lexical):
         depth = min(_DEPTH, len(scores))
         if depth:
             picked.update(np.argpartition(-scores, depth - 1)[:depth].tolist())
     if question.codes:
-        naming = [u.position for u in evidence.units if any(u.names_code(c) for c in question.codes)]
+        naming = sorted({p for code in question.codes for p in evidence.naming(code)})
         naming.sort(key=lambda p: -dense[p])
         picked.update(naming[:_MAX_CODE_CANDIDATES])
     return sorted(picked), dense, lexical
@@ -142,11 +168,13 @@ def rank(
     vector: npt.NDArray[np.float32],
     weights: RankerWeights,
     payer_words: dict[str, re.Pattern[str]],
+    passages: dict[int, float],
     allowed: set[int] | None = None,
 ) -> list[Scored]:
-    """Candidate units best first. ``allowed`` (positions) leaves out units that may not answer
+    """Candidate units best first. ``passages`` maps units inside the best retrieved passages to
+    the passage's reciprocal rank; ``allowed`` (positions) leaves out units that may not answer
     (facts out of force on the question's date of service)."""
-    positions, dense, lexical = candidates(evidence, question, vector)
+    positions, dense, lexical = candidates(evidence, question, vector, passages)
     w = weights.vector()
     scored = []
     for position in positions:
@@ -154,6 +182,10 @@ def rank(
             continue
         unit = evidence.units[position]
         values = features(evidence, question, vector, unit, float(dense[position]), float(lexical[position]), payer_words)
+        text = unit.text
+        literature = min(1.0, len(_LITERATURE.findall(text)) / 2)
+        history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
+        values = (*values, passages.get(position, 0.0), literature, history)
         scored.append(Scored(unit, values, float(np.dot(w, values) + weights.bias)))
     scored.sort(key=lambda s: (-s.score, s.unit.position))
     return scored
@@ -212,6 +244,7 @@ def features(
         _numeric_fit(question.query, unit.text),
         1.0 if len(unit.text.split()) < 5 else 0.0,
         1.0 if unit.kind == "fact" else 0.0,
+        1.0 if _BIBLIOGRAPHY.search(unit.text) or _HISTORY_SECTION.search(unit.section or "") else 0.0,
     )
 
 

@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.answer.abstain import Verdict, choose, missing_names
-from assistant.answer.compose import Composer
 from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
@@ -23,12 +22,15 @@ from assistant.answer.question import Question, QuestionReader, mask_codes, spli
 from assistant.answer.rank import RankerWeights, Scored, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
 from assistant.models import Answer, ConflictSpec, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
 _CLOSEST = 3
+# Passages retrieved per question whose units become candidates with their passage's rank.
+_PASSAGES = 10
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class ReaderSettings:
     max_units: int = 3
 
 
-class GroundedAnswerer:
+class EvidenceReader:
     """Answers a conversation from one index with no generative model."""
 
     def __init__(
@@ -76,6 +78,7 @@ class GroundedAnswerer:
         }
         everything = [f"{d.title} {d.publisher} {d.text}" for d in documents] + [f.statement for f in index.facts]
         self._known_payers = {k for text in everything for k in self.recognizer.keys(text, frozenset({"payer"}))}
+        self._last: tuple[Question, list[Scored]] | None = None
         self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
@@ -142,7 +145,17 @@ class GroundedAnswerer:
         )
 
     def rank(self, question: Question) -> list[Scored]:
-        """Candidate evidence for ``question``, best first (facts out of force on its date left out)."""
+        """Candidate evidence for ``question``, best first (facts out of force on its date left out).
+
+        The last ranking is kept, so routing a question and then answering it ranks once."""
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] == question:
+            return last[1]
+        ranked = self._rank(question)
+        self._last = (question, ranked)
+        return ranked
+
+    def _rank(self, question: Question) -> list[Scored]:
         period = date_of_service(question.query)
         allowed = None
         if period is not None:
@@ -151,7 +164,25 @@ class GroundedAnswerer:
             }
             allowed = set(range(len(self.evidence.units))) - stale
         vector = self.embed_query(question.search_text)
-        return rank(self.evidence, question, vector, self.weights, self._payer_words, allowed)
+        hits = retrieve(self.index, question.search_text, vector, replace(self.retrieval, top_k=_PASSAGES))
+        passages: dict[int, float] = {}
+        for place, hit in enumerate(hits, start=1):
+            p = hit.passage
+            inside = [self.evidence.fact_position(p.fact_id)] if p.fact_id else self.evidence.within(p.doc_id, p.start, p.end)
+            for position in inside:
+                if position is not None and position not in passages:
+                    passages[position] = 1.0 / place
+        return rank(self.evidence, question, vector, self.weights, self._payer_words, passages, allowed)
+
+    def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:
+        """The ``k`` best evidence units for a standalone ``query``, each with its text as the
+        answer would quote it (the list's lead-in first)."""
+        units = []
+        for scored in self.rank(self.questions.analyse(query, query, carried=False))[:k]:
+            unit = scored.unit
+            lead = self.evidence.quote(self.evidence.units[unit.lead_in]) + " " if unit.lead_in is not None else ""
+            units.append((unit, lead + self.evidence.quote(unit)))
+        return units
 
     def search(self, query: str, *, top_k: int | None = None, mode: RetrievalMode | None = None) -> list[ScoredPassage]:
         """Ranked passages for a free-text query (hybrid unless ``mode`` says otherwise)."""

@@ -9,6 +9,7 @@ alone: they are mostly people's names, which the answer should not repeat either
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,8 +71,16 @@ def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = 
             continue
         if process.extractOne(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
             continue
+        if _abbreviates(folded, vocabulary.spellings):
+            continue  # "reauth" for "reauthorization"
         unknown.append(word)
     return list(dict.fromkeys(unknown))
+
+
+def _abbreviates(word: str, spellings: tuple[str, ...]) -> bool:
+    """Whether a corpus word begins with ``word`` (``spellings`` is sorted)."""
+    at = bisect.bisect_left(spellings, word)
+    return at < len(spellings) and spellings[at].startswith(word)
 
 
 def _starts_sentence(text: str, position: int) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.errors import ConfigError, IndexStoreError, ReloadInProgressError
 from assistant.store.disk import CURRENT, MANIFEST, read_manifest
 

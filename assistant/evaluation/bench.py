@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.config import Settings
 

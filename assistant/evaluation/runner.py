@@ -13,13 +13,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.schemas import PassageOut
 from assistant.evaluation.dataset import EvalDataError, EvalItem, Evidence
 from assistant.evaluation.distractors import distractor_index_parts, generate_distractors
 from assistant.evaluation.scorer import ItemResult, first_relevant_rank, retrieval_metrics, run, summarize
-from assistant.evaluation.targets import ChatTarget, InProcessTarget
-from assistant.retrieve import RETRIEVAL_MODES, RetrievalMode, RetrievalSettings, retrieve
+from assistant.evaluation.targets import ChatTarget, InProcessTarget, SearchMode
+from assistant.retrieve import RETRIEVAL_MODES, RetrievalSettings, retrieve
 from assistant.store.disk import load_index, save_index
 from assistant.store.hybrid import HybridIndex, build_hybrid_index
 from assistant.store.manifest import BuildInputs
@@ -80,7 +80,7 @@ def evaluate(
     progress: Callable[[EvalItem], None] | None = None,
 ) -> EvalRun:
     """Score ``splits`` on ``target``; with an in-process ``answerer``, also run distractors."""
-    modes: tuple[RetrievalMode, ...] = RETRIEVAL_MODES if isinstance(target, InProcessTarget) else ("hybrid",)
+    modes: tuple[SearchMode, ...] = (*RETRIEVAL_MODES, "sentences") if isinstance(target, InProcessTarget) else ("hybrid",)
     results = {name: run(target, items, modes=modes, progress=progress) for name, items in splits.items()}
     report: dict[str, Any] = {
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.evaluation.dataset import EvalItem, Evidence
-from assistant.evaluation.targets import ChatTarget
-from assistant.retrieve import RETRIEVAL_MODES, RetrievalMode
+from assistant.evaluation.targets import ChatTarget, SearchMode
+from assistant.retrieve import RETRIEVAL_MODES
 
 RECALL_AT = (1, 3, 5)
 
@@ -67,7 +67,7 @@ def replay(target: ChatTarget, item: EvalItem) -> tuple[list[dict[str, str]], di
     return messages[:-1], reply, seconds
 
 
-def score_item(target: ChatTarget, item: EvalItem, modes: Iterable[RetrievalMode] = RETRIEVAL_MODES) -> ItemResult:
+def score_item(target: ChatTarget, item: EvalItem, modes: Iterable[SearchMode] = RETRIEVAL_MODES) -> ItemResult:
     """Replay ``item`` against ``target`` and check its final answer, citations and retrieval."""
     messages, reply, seconds = replay(target, item)
     answer = str(reply.get("answer", ""))
@@ -173,7 +173,7 @@ def run(
     target: ChatTarget,
     items: list[EvalItem],
     *,
-    modes: Iterable[RetrievalMode] = RETRIEVAL_MODES,
+    modes: Iterable[SearchMode] = RETRIEVAL_MODES,
     progress: Callable[[EvalItem], None] | None = None,
 ) -> list[ItemResult]:
     """Score every item in order."""

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.schemas import ChatResponse, PassageOut
 from assistant.errors import AssistantError
 from assistant.retrieve import RetrievalMode
+
+SearchMode = RetrievalMode | Literal["sentences"]
+"""A passage retrieval mode, or ``sentences``: the reader's own ranked evidence units."""
 
 
 class TargetError(AssistantError):
@@ -40,7 +43,7 @@ class ChatTarget(Protocol):
         """The text citations of ``doc_id`` index into, or None if unknown."""
         ...
 
-    def search(self, query: str, k: int, mode: RetrievalMode) -> tuple[list[dict[str, Any]], float] | None:
+    def search(self, query: str, k: int, mode: SearchMode) -> tuple[list[dict[str, Any]], float] | None:
         """Ranked passages and seconds taken, or None when ``mode`` is not available."""
         ...
 
@@ -64,9 +67,15 @@ class InProcessTarget:
         document = self.answerer.index.documents.get(doc_id)
         return document.text if document else None
 
-    def search(self, query: str, k: int, mode: RetrievalMode) -> tuple[list[dict[str, Any]], float]:
-        """Retrieval in any mode, timed including the query embedding."""
+    def search(self, query: str, k: int, mode: SearchMode) -> tuple[list[dict[str, Any]], float]:
+        """Retrieval in any mode, timed including the query embedding; ``sentences`` gives the
+        reader's top ``k`` evidence units (each with its list's lead-in) as passages."""
         started = time.perf_counter()
+        if mode == "sentences":
+            units = self.answerer.candidates(query, k)
+            return [{"doc_id": u.doc_id, "kind": "chunk", "text": t, "start": u.start, "end": u.end} for u, t in units], (
+                time.perf_counter() - started
+            )
         hits = self.answerer.search(query, top_k=k, mode=mode)
         seconds = time.perf_counter() - started
         return [PassageOut.of(h).model_dump() for h in hits], seconds
@@ -94,7 +103,7 @@ class HttpTarget:
             self._documents[doc_id] = response.json()["text"] if response.status_code == 200 else None
         return self._documents[doc_id]
 
-    def search(self, query: str, k: int, mode: RetrievalMode) -> tuple[list[dict[str, Any]], float] | None:
+    def search(self, query: str, k: int, mode: SearchMode) -> tuple[list[dict[str, Any]], float] | None:
         """GET /v1/search (the server's hybrid retrieval only)."""
         if mode != "hybrid":
             return None

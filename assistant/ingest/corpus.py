@@ -10,6 +10,7 @@ from assistant.errors import CorpusError
 from assistant.fileio import sha256_file
 from assistant.ingest.chunking import chunk_document, section_at, split_sentences
 from assistant.ingest.conflicts import read_conflicts
+from assistant.ingest.context import with_context
 from assistant.ingest.documents import read_documents
 from assistant.ingest.facts import read_facts
 from assistant.ingest.references import icd_package_version, read_references
@@ -72,7 +73,7 @@ def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Cor
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     for document in documents:
-        document_sentences = split_sentences(document)
+        document_sentences = with_context(document, split_sentences(document))
         sentences.extend(document_sentences)
         passages.extend(chunk_document(document, document_sentences, chunk_size, chunk_overlap))
     by_id = {d.doc_id: d for d in documents}

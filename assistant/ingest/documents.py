@@ -71,6 +71,7 @@ def read_document(path: Path) -> Document:
         path=str(path),
         page_starts=tuple(header.pages or ()),
         pages_without_text=tuple(header.pages_without_text or ()),
+        ingested=header.ingested,
     )
 
 

@@ -11,8 +11,7 @@ import re
 import pytest
 
 from assistant.answer.checks import MARKER_RE
-from assistant.answer.reader import GroundedAnswerer
-from assistant.answer.conversation import understand
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.models import Answer
 
 FACT_QUESTIONS = [
@@ -132,27 +131,19 @@ def test_every_answer_upholds_the_citation_invariants(answerer: GroundedAnswerer
 
 
 def test_a_follow_up_without_a_clear_question_is_read_with_the_turn_before(answerer: GroundedAnswerer) -> None:
-    understanding = understand(
-        ["trunk muscles, three of them", "and seven?"],
-        recognizer=answerer.recognizer,
-        classifier=answerer.classifier,
-        embedder=answerer.embedder,
-        intent_threshold=answerer.settings.intent_threshold,
-    )
-    assert understanding.carried
-    assert understanding.query == "trunk muscles, three of them and seven?"
+    question = answerer.questions.read(["trunk muscles, three of them", "and seven?"])
+    assert question.carried
+    assert question.query == "trunk muscles, three of them and seven?"
 
 
 def test_a_follow_up_that_swaps_an_entity_keeps_its_other_words(answerer: GroundedAnswerer) -> None:
-    understanding = understand(
-        ["Which LCD does First Coast use for botulinum toxins?", "and Novitas's billing article?"],
-        recognizer=answerer.recognizer,
-        classifier=answerer.classifier,
-        embedder=answerer.embedder,
-        intent_threshold=answerer.settings.intent_threshold,
-        follow_up_openers=answerer.phrasebook.follow_up_openers,
-    )
-    assert understanding.carried
-    assert "Novitas" in understanding.query and "First Coast" not in understanding.query
-    assert understanding.query.endswith("billing article?")
-    assert " and " not in understanding.query.split("toxins?")[-1]
+    question = answerer.questions.read(["Which LCD does First Coast use for botulinum toxins?", "and Novitas's billing article?"])
+    assert question.carried
+    assert "Novitas" in question.query and "First Coast" not in question.query
+    assert question.query.endswith("billing article?")
+
+
+def test_a_complete_question_with_a_pronoun_carries_only_the_earlier_names(answerer: GroundedAnswerer) -> None:
+    question = answerer.questions.read(["Does Aetna cover CPT 64642?", "what needs to be documented for it?"])
+    assert question.carried
+    assert "64642" in question.query and "cover" not in question.query

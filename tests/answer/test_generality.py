@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from assistant import pipeline
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.cli import main
 from assistant.codes import code_keys
 from assistant.embed.sentence import SentenceTransformerEmbedder

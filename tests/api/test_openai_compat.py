@@ -10,7 +10,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES
 from assistant.config import Settings

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openai import OpenAI
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.api.security import is_loopback
 from assistant.cli import main

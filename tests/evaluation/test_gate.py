@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.config import Settings
 from assistant.evaluation.dataset import load_items

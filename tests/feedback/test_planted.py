@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.cli import main
 from assistant.config import Settings

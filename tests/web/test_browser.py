@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assistant.answer.reader import GroundedAnswerer
+from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
 from assistant.cli import main
 from assistant.config import Settings

@@ -1,0 +1,138 @@
+"""Compose an answer from chosen evidence units: quoted, each claim with its ``[n]`` marker.
+
+A fact is said in its own statement; a document sentence is quoted, after the name of its
+publisher. A list item keeps its lead-in ("The following are not covered:"), and a question
+asking for a whole list gets every item under it. Conflicting facts are shown side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.answer.checks import citation_is_exact, markers_resolve
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.phrasebook import Phrasings
+from assistant.errors import AnswerIntegrityError
+from assistant.models import UNKNOWN_PUBLISHER, Citation, Conflict, ConflictClaim, ConflictSpec, Fact
+
+_MAX_ITEMS = 12
+
+
+@dataclass
+class Composer:
+    """Turns units into answer text and exact citations; one instance per answer."""
+
+    evidence: EvidenceSet
+    phrasings: Phrasings
+    facts: dict[str, Fact]
+    citations: dict[tuple[str, int, int], Citation] = field(default_factory=dict)
+
+    def claims(self, chosen: list[tuple[EvidenceUnit, float]], wants_list: bool) -> list[str]:
+        """One claim per chosen unit (its lead-in and list items included), markers attached."""
+        out: list[str] = []
+        used: set[int] = set()
+        for unit, score in chosen:
+            if unit.position in used:
+                continue
+            group = self._group(unit, wants_list)
+            used.update(u.position for u in group)
+            out.append(self._render(group, score))
+        return out
+
+    def closest(self, units: list[tuple[EvidenceUnit, float]], limit: int) -> list[int]:
+        """Markers for the closest units shown with an abstention."""
+        markers: list[int] = []
+        for unit, score in units:
+            if len(markers) >= limit:
+                break
+            marker = self.cite(unit, score)
+            if marker not in markers:
+                markers.append(marker)
+        return markers
+
+    def cite(self, unit: EvidenceUnit, score: float) -> int:
+        """The marker of ``unit``'s span, adding its citation on first use."""
+        key = (unit.doc_id, unit.start, unit.end)
+        if key not in self.citations:
+            document = self.evidence.documents[unit.doc_id]
+            fact = self.facts.get(unit.fact_id or "")
+            attested = fact is not None and fact.attested
+            self.citations[key] = Citation(
+                marker=len(self.citations) + 1,
+                doc_id=unit.doc_id,
+                title=document.title,
+                section=unit.section,
+                start=unit.start,
+                end=unit.end,
+                quote=document.text[unit.start : unit.end],
+                source_url=(fact.source_url if fact and attested else None) or document.source_url,
+                score=round(float(score), 4),
+                kind=document.kind,
+                source=fact.source if fact and attested else document.publisher,
+                confidence=fact.confidence if fact and attested else None,
+            )
+        return self.citations[key].marker
+
+    def conflicts(self, specs: list[ConflictSpec]) -> tuple[Conflict, ...]:
+        """Each declared conflict as the claims of its sides that the answer cites."""
+        out = []
+        for spec in specs:
+            claims = []
+            for label, side in spec.sides:
+                for fact_id in side:
+                    fact = self.facts[fact_id]
+                    citation = self.citations.get((fact.doc_id, fact.start, fact.end))
+                    if citation is not None:
+                        claims.append(ConflictClaim(text=f"{label}: {fact.statement}", citation=citation.marker))
+            out.append(Conflict(topic=spec.topic, claims=tuple(claims)))
+        return tuple(out)
+
+    def finished(self, text: str) -> tuple[Citation, ...]:
+        """The citations in marker order, after checking every marker resolves and every quote is exact.
+
+        Raises:
+            AnswerIntegrityError: a marker or span does not resolve (a bug, never user error).
+        """
+        ordered = tuple(sorted(self.citations.values(), key=lambda c: c.marker))
+        if not markers_resolve(text, ordered) or not all(citation_is_exact(c, self.evidence.documents) for c in ordered):
+            raise AnswerIntegrityError("an answer cited a span that does not resolve; please report this question")
+        return ordered
+
+    def _group(self, unit: EvidenceUnit, wants_list: bool) -> list[EvidenceUnit]:
+        """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
+        units = self.evidence.units
+        if unit.kind == "sentence" and unit.text.rstrip().endswith(":"):
+            items = self.evidence.following_items(unit, _MAX_ITEMS)
+            return [unit, *items] if items else [unit]
+        if unit.lead_in is None:
+            return [unit]
+        lead = units[unit.lead_in]
+        outer = [units[lead.lead_in]] if lead.lead_in is not None else []
+        if wants_list:
+            return [*outer, lead, *self.evidence.following_items(lead, _MAX_ITEMS)]
+        return [*outer, lead, unit]
+
+    def _render(self, group: list[EvidenceUnit], score: float) -> str:
+        first = group[0]
+        if first.kind == "fact":
+            return _with_markers(first.text, [self.cite(first, score)])
+        parts = [f'"{_clean(u.text)}" [{self.cite(u, score)}]' for u in group]
+        document = self.evidence.documents[first.doc_id]
+        if document.publisher and document.publisher != UNKNOWN_PUBLISHER:
+            opener = self.phrasings.extract_sentence.split('"{sentence}"')[0].format(publisher=document.publisher)
+        else:
+            opener = self.phrasings.extract_sentence_no_publisher.split('"{sentence}"')[0].format(title=document.title)
+        return f"{opener}{' '.join(parts)}"
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _with_markers(sentence: str, markers: list[int]) -> str:
+    """Put ``[n]`` markers before the sentence's closing punctuation."""
+    tags = "".join(f"[{m}]" for m in markers)
+    stripped = sentence.rstrip()
+    if stripped.endswith((".", "!", "?")):
+        return f"{stripped[:-1]} {tags}{stripped[-1]}"
+    return f"{stripped} {tags}"

@@ -1,0 +1,70 @@
+"""Give each sentence its context: whether it is a list item or a table row, and its list's lead-in.
+
+A list item quoted without "The following are not covered:" flips its meaning, so the lead-in
+travels with every item (and every table row under an introducing line) as a span of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.ingest.chunking import is_table_row
+from assistant.models import Document, Sentence, SentenceKind
+
+# What starts a list item, before or inside the sentence span: "- ", "• ", "1. ", "a) ", "(c) ".
+_ITEM = re.compile(r"^[ \t]*(?:[-*•◦▪●]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))[ \t]+")
+# How many sentences back a lead-in may stand (a long list).
+_LOOKBACK = 60
+
+
+def with_context(document: Document, sentences: list[Sentence]) -> list[Sentence]:
+    """``sentences`` (one document's, in order) with ``kind`` and ``lead_in`` filled in."""
+    out: list[Sentence] = []
+    for sentence in sentences:
+        kind = sentence_kind(document.text, sentence.start, sentence.end)
+        out.append(replace(sentence, kind=kind, lead_in=_lead_in(document.text, out, kind)))
+    return out
+
+
+def sentence_kind(text: str, start: int, end: int) -> SentenceKind:
+    """``row`` for a stored table row, ``item`` for a list item, else ``sentence``."""
+    body = text[start:end]
+    if is_table_row(body):
+        return "row"
+    prefix = text[text.rfind("\n", 0, start) + 1 : start]
+    if not prefix.strip(" \t-*•◦▪●") and (_ITEM.match(prefix + " ") or _ITEM.match(body)):
+        return "item"
+    return "sentence"
+
+
+def _lead_in(text: str, earlier: list[Sentence], kind: SentenceKind) -> tuple[int, int] | None:
+    """The span of the line introducing this sentence's list.
+
+    An item or row: the nearest earlier line ending with ':' that only items (or rows) of the same
+    kind separate from it (an item ending with ':' introduces a nested list). Running text: the
+    line just before it when that ends with ':', or the lead-in of the line before when that reads
+    as a list entry whose marker the PDF lost (it ends with ';', ', or', ', and' or no full stop).
+    """
+    if not earlier:
+        return None
+    if kind == "sentence":
+        previous = earlier[-1]
+        before = text[previous.start : previous.end].rstrip()
+        if before.endswith(":"):
+            return (previous.start, previous.end)
+        if previous.lead_in is not None and (before.endswith((";", "; or", "; and", ",")) or not before.endswith(".")):
+            return previous.lead_in
+        return None
+    for sentence in reversed(earlier[-_LOOKBACK:]):
+        ends_with_colon = text[sentence.start : sentence.end].rstrip().endswith(":")
+        if sentence.kind == kind:
+            if ends_with_colon:
+                return (sentence.start, sentence.end)
+            if sentence.lead_in is not None:
+                return sentence.lead_in
+            continue
+        if sentence.kind == "sentence" and ends_with_colon:
+            return (sentence.start, sentence.end)
+        return None
+    return None

@@ -1,0 +1,171 @@
+"""The evidence-first reader, one test per kind of fault it must not have.
+
+The documents are fictional test fixtures (tests/fixtures/reader/), ingested with the CLI into a
+copy of the project corpus and indexed with the real model; the answers come from the real reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant import pipeline
+from assistant.answer.answerer import GroundedAnswerer
+from assistant.cli import main
+from assistant.embed.sentence import SentenceTransformerEmbedder
+from assistant.models import Answer
+from tests.conftest import ROOT, copy_project_data
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = ROOT / "tests" / "fixtures" / "reader"
+POLICY = "brightwater-chemodenervation-policy"
+NOTE = "ridgefield-64642-note"
+
+
+def _ingest(root_name: str, files: list[str], factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    root = factory.mktemp(root_name)
+    settings = copy_project_data(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSISTANT_CORPUS_DIR", str(settings.corpus_dir))
+        patch.setenv("ASSISTANT_INDEX_DIR", str(settings.index_dir))
+        patch.setenv("ASSISTANT_PROMPTS_DIR", str(settings.prompts_dir))
+        patch.setattr(pipeline, "make_embedder", lambda _settings: embedder)
+        if files:
+            assert main(["ingest", *(str(FIXTURES / f) for f in files)]) == 0
+        else:
+            assert main(["build"]) == 0
+    return pipeline.load_answerer(settings, embedder)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> Iterator[GroundedAnswerer]:
+    """The project corpus plus the Brightwater policy."""
+    yield _ingest("reader", [f"{POLICY}.md"], tmp_path_factory, real_embedder)
+
+
+def cited_docs(answer: Answer, reader: GroundedAnswerer) -> set[str]:
+    """The documents an answer cites, after checking each quote is its exact span."""
+    for c in answer.citations:
+        assert reader.index.documents[c.doc_id].text[c.start : c.end] == c.quote
+    return {c.doc_id for c in answer.citations}
+
+
+def answered(reader: GroundedAnswerer, *turns: str) -> Answer:
+    answer = reader.answer(list(turns))
+    assert not answer.abstained, answer.text
+    return answer
+
+
+def test_1_the_users_document_outranks_curated_facts(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Does Brightwater Health Plan require prior auth for 64642?")
+    assert POLICY in cited_docs(answer, reader)
+    assert "requires prior authorization for CPT 64642" in answer.text
+
+
+def test_2_and_4_a_contact_question_is_answered_when_a_document_gives_the_number(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "what phone # do we call for Brightwater prior auth?")
+    assert "555-014-2297" in answer.text
+
+
+def test_3_a_code_only_an_ingested_document_defines(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "What does 0999T describe?")
+    assert "ultrasound nerve mapping" in answer.text
+    assert cited_docs(answer, reader) == {POLICY}
+
+
+def test_4_a_when_question_gets_the_sentence_with_the_date(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "When did the Brightwater chemodenervation policy take effect?")
+    assert "March 1, 2026" in answer.text
+
+
+def test_4_a_question_asking_for_an_amount_no_source_gives_abstains(reader: GroundedAnswerer) -> None:
+    answer = reader.answer(["What is the Brightwater fee for 64642?"])
+    assert answer.abstained
+    assert "$" not in answer.text
+
+
+def test_5_a_list_item_keeps_its_lead_in(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Is treatment of cosmetic forehead wrinkles covered by Brightwater?")
+    assert "not covered" in answer.text
+    assert "forehead wrinkles" in answer.text
+
+
+def test_5_a_question_for_the_whole_list_gets_every_item(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "List all the services Brightwater does not cover")
+    assert "forehead wrinkles" in answer.text and "Maintenance sessions" in answer.text
+
+
+def test_6_a_code_inside_a_range_matches(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Does Brightwater pay 90834, and what must the notes record?")
+    assert "90832-90838" in answer.text and "start and stop times" in answer.text
+
+
+def test_6_a_table_row_answers_with_its_header(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Does Brightwater require prior authorization for 64617?")
+    assert any("Code: 64617" in c.quote and "Prior authorization: Yes" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize("name", ["lumiprazole", "Zentravix"])
+def test_7_brand_and_generic_names_match_each_other(reader: GroundedAnswerer, name: str) -> None:
+    answer = answered(reader, f"does {name} need step therapy?")
+    assert "step therapy" in answer.text and POLICY in cited_docs(answer, reader)
+
+
+def test_7_the_synonyms_come_from_the_documents(reader: GroundedAnswerer) -> None:
+    assert "zentravix" in reader.questions.synonyms["lumiprazole"]
+    assert "lumiprazole" in reader.questions.synonyms["zentravix"]
+
+
+def test_8_a_count_in_the_question_fits_the_range_a_descriptor_states(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Brightwater: which code for chemodenervation of 3 muscles in one arm?")
+    first = answer.citations[0].quote
+    assert "1-4 muscle(s)" in first and "64642" in first
+
+
+def test_9_no_title_or_heading_answers_when_no_sentence_does(reader: GroundedAnswerer) -> None:
+    answer = reader.answer(["What does the Brightwater policy say about acupuncture for migraine?"])
+    assert answer.abstained
+
+
+@pytest.mark.parametrize("unrelated", ["What is a good recipe for banana bread?", "What is the capital of France?"])
+def test_10_an_unrelated_question_after_a_coverage_question_stands_alone(reader: GroundedAnswerer, unrelated: str) -> None:
+    answer = reader.answer(["Does Cigna cover CPT 64642?", unrelated])
+    assert answer.abstained
+    assert answer.query == unrelated
+
+
+def test_10_an_elliptical_follow_up_borrows_the_earlier_question(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Is 64642 covered by Aetna?", "What about Cigna?")
+    assert "Cigna" in answer.text and "64642" in answer.query
+
+
+def test_11_a_compound_question_is_answered_in_both_parts(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Does Brightwater require prior authorization for 64617, and what phone number do we call?")
+    assert "Prior authorization: Yes" in " ".join(c.quote for c in answer.citations)
+    assert "555-014-2297" in answer.text
+
+
+def test_12_the_named_document_is_silent_so_the_answer_abstains(reader: GroundedAnswerer) -> None:
+    answer = reader.answer(["What does Brightwater Health Plan say about modifier 50?"])
+    assert answer.abstained
+
+
+@pytest.fixture(scope="module")
+def with_note(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a two-sentence note from another plan that mentions 64642."""
+    return _ingest("with-note", [f"{NOTE}.txt"], tmp_path_factory, real_embedder)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Does Cigna cover 64642?", "Is CPT 64642 covered by Aetna?", "Which place of service for 64642 in an office?"],
+)
+def test_13_adding_an_unrelated_document_leaves_answers_unchanged(
+    answerer: GroundedAnswerer, with_note: GroundedAnswerer, question: str
+) -> None:
+    before, after = answerer.answer([question]), with_note.answer([question])
+    assert not before.abstained and not after.abstained
+    assert before.text == after.text
+    assert NOTE not in cited_docs(after, with_note)
