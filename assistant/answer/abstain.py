@@ -64,6 +64,11 @@ def choose(
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
     carrying = [s for s in eligible if _carries(s.unit, question, evidence, payer_words)]
+    if carrying and question.key_terms:
+        # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
+        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence)]
+        if not carrying:
+            return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
     if carrying and question.expects in REQUIRED_TYPES:
         carrying = [s for s in carrying if _gives(s.unit, question, evidence)]
         if not carrying:
@@ -98,6 +103,26 @@ def _carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, paye
         if not in_text and unit.doc_id not in question.payer_documents:
             return False
     return True
+
+
+def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet) -> bool:
+    """Whether ``unit`` (with its lead-in, section and list items) shares a word stem with ``terms``."""
+    parts = [unit.text, unit.section or ""]
+    if unit.lead_in is not None:
+        parts.append(evidence.units[unit.lead_in].text)
+    parts += [u.text for u in evidence.following_items(unit, 12)]
+    stems = {_stem(w) for w in _WORDS.findall(" ".join(parts).lower())}
+    return any(_stem(t) in stems for t in terms)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+_WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")
 
 
 def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:

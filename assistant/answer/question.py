@@ -46,6 +46,13 @@ _STOP = frozenset(
     "needs get got have has had just also only still same".split()
 )
 
+# Words that point at a source rather than at what is asked of it.
+_META = frozenset(
+    "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "
+    "say says said state states mention mentions listed list cover covered coverage bill billed billing code codes "
+    "plan plans payer payers source sources per according want wants".split()
+)
+
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|effective (date|on|as of)|start(ing)? date|since when|"
@@ -94,6 +101,14 @@ class Question:
     focus: tuple[str, ...]
     synonyms: tuple[str, ...] = field(default_factory=tuple)
     context: str = ""
+
+    @property
+    def key_terms(self) -> tuple[str, ...]:
+        """The focus words that say what is asked: without the words of the names it gives
+        (source, payer, code) and words that only point at a document ("policy", "say")."""
+        named = {w.lower() for n in self.named_names for w in n.split()}
+        named |= {w.lower() for e in self.entities for w in _WORD.findall(self.query[e.start : e.end])}
+        return tuple(w for w in self.focus if w not in named and w not in _META)
 
     @property
     def search_text(self) -> str:

@@ -24,9 +24,6 @@ RARE_ZIPF = 1.5
 _SPELLING_EDITS = 1
 _MIN_LENGTH = 6
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
-_COMMON_ACRONYM_ZIPF = 3.5
-# An acronym as billers type it: two to six capitals, maybe plural ("MUE", "RVUs", "NCCI").
-_ACRONYM = re.compile(r"(?<![\w-])([A-Z]{2,6})s?(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -49,15 +46,10 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
 
 
 def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Rare words and acronyms ("MUE", "RVUs") of ``question`` that the corpus's ``vocabulary``
-    lacks, as written; words in ``skip`` (lower-cased: spelled-out shorthand) are never unknown."""
+    """Rare words of ``question`` that the corpus's ``vocabulary`` lacks, as written; words in
+    ``skip`` (lower-cased: spelled-out shorthand, names) are never unknown."""
     known = vocabulary.words
     unknown: list[str] = []
-    for match in _ACRONYM.finditer(question):
-        word = match.group(1)
-        common = zipf_frequency(word.lower(), "en") >= _COMMON_ACRONYM_ZIPF  # "OK", "US"
-        if not common and word.lower() not in known | skip and match.group(0).lower() not in known:
-            unknown.append(match.group(0))
     for match in _WORD.finditer(question):
         word = match.group()
         if word.lower() in skip:

@@ -166,18 +166,9 @@ def embedding_texts(
     doc_texts = {d.doc_id: d.text for d in documents}
     return EmbeddingTexts(
         passages=[passage_embedding_text(p) for p in passages],
-        sentences=[sentence_embedding_text(doc_texts[s.doc_id], s) for s in sentences],
+        sentences=[doc_texts[s.doc_id][s.start : s.end] for s in sentences],
         facts=[f.statement for f in facts],
     )
-
-
-def sentence_embedding_text(text: str, sentence: Sentence) -> str:
-    """What is embedded for a sentence: its span, after its section title and its list's lead-in,
-    so "An operative report;" is found as part of what the hospital record must include."""
-    parts = [sentence.section or "", text[sentence.lead_in[0] : sentence.lead_in[1]] if sentence.lead_in else ""]
-    context = " ".join(p.strip() for p in parts if p.strip())
-    body = text[sentence.start : sentence.end]
-    return f"{context}: {body}" if context else body
 
 
 def passage_embedding_text(passage: Passage) -> str:
