@@ -45,11 +45,14 @@ class GroundedAnswerer:
         self.embedder = embedder
         self.phrasebook = phrasebook
         self.reader = EvidenceReader(index, embedder, phrasebook, retrieval, weights)
-        self.facts = FactsFirstAnswerer(index, embedder, phrasebook, retrieval, settings)
+        self._loaded = frozenset(d.doc_id for d in index.documents.values() if d.ingested)
+        # The facts-first answerer sees only the curated corpus: a loaded document never changes
+        # what it says about the curated sources (it did: a note naming 64642 made it abstain).
+        curated = index.subset(frozenset(index.documents) - self._loaded) if self._loaded else index
+        self.facts = FactsFirstAnswerer(curated, embedder, phrasebook, retrieval, settings)
         self.questions = self.reader.questions
         self.recognizer = self.facts.recognizer
         self.settings = settings
-        self._loaded = frozenset(d.doc_id for d in index.documents.values() if d.ingested)
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` with whichever answerer its evidence calls for.

@@ -78,6 +78,31 @@ class HybridIndex:
         # a code most passages name (the corpus's own subject code) singles out none of them.
         self.code_rarity = {code: max(0.0, 1.0 - 2.0 * count / len(self.passages)) for code, count in frequency.items()}
 
+    def subset(self, doc_ids: frozenset[str]) -> HybridIndex:
+        """The index restricted to the documents ``doc_ids`` (their facts, passages, sentences and
+        the conflicts among their facts); vectors are copied, BM25 is rebuilt over the passages kept."""
+        passages = [i for i, p in enumerate(self.passages) if p.doc_id in doc_ids]
+        sentences = [i for i, s in enumerate(self.sentences) if s.doc_id in doc_ids]
+        facts = [i for i, f in enumerate(self.facts) if f.doc_id in doc_ids]
+        kept_facts = {self.facts[i].fact_id for i in facts}
+        vectors = self.passage_vectors()[passages] if passages else np.zeros((0, self.dimension), np.float32)
+        passage_index = faiss.IndexFlatIP(self.dimension)
+        if len(vectors):
+            passage_index.add(np.ascontiguousarray(vectors))
+        kept_passages = [self.passages[i] for i in passages]
+        return HybridIndex(
+            index_version=self.index_version,
+            documents=[d for d in self.documents.values() if d.doc_id in doc_ids],
+            facts=[self.facts[i] for i in facts],
+            passages=kept_passages,
+            sentences=[self.sentences[i] for i in sentences],
+            passage_index=passage_index,
+            sentence_vectors=self.sentence_vectors[sentences] if sentences else np.zeros((0, self.dimension), np.float32),
+            fact_vectors=self.fact_vectors[facts] if facts else np.zeros((0, self.dimension), np.float32),
+            bm25=build_bm25(kept_passages),
+            conflicts=[c for c in self.conflicts if all(f in kept_facts for _, side in c.sides for f in side)],
+        )
+
     @property
     def dimension(self) -> int:
         """Vector length of the index."""
