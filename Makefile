@@ -28,11 +28,17 @@ lint: install
 	$(BIN)/ruff check assistant tests
 	$(BIN)/mypy
 
-# Lint and types, tests, then the evaluation gate on the default corpus (eval/thresholds.yaml).
+# Lint and types, tests, then the evaluation gates (eval/thresholds.yaml): the default corpus, and the
+# real-document set beside the clone when it is there.
 test: lint
 	$(BIN)/python -m pytest
 	$(BIN)/assistant build
 	$(BIN)/assistant eval --check
+	@if [ -d ../shared/realdocs ]; then \
+	  $(BIN)/assistant eval --realdocs ../shared/realdocs --distractors 0 --check; \
+	else \
+	  echo "Skipped the real-document evaluation: ../shared/realdocs is not here (see eval/README.md)."; \
+	fi
 
 clean:
 	rm -rf index/*/ index/CURRENT .pytest_cache

@@ -187,6 +187,10 @@ def evaluate(
         Path | None,
         typer.Option(help="A real-document set (questions.jsonl, docs/, ingest.sh): ingest it privately, score its questions."),
     ] = None,
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(help="With --realdocs: question files about the set's documents, each scored as its own split (default: its questions.jsonl)."),
+    ] = None,
     workdir: Annotated[
         Path | None,
         typer.Option(help="With --realdocs: keep the private corpus and index here and reuse them next time (default: a temporary folder)."),
@@ -242,7 +246,9 @@ def evaluate(
                     settings, doc_ids = corpus_with_realdocs(
                         settings, realdocs, private, embedder, progress=lambda p: status.update(f"Ingesting {p.name}...")
                     )
-                splits[SPLIT] = load_realdocs_items(realdocs, doc_ids)
+                question_files: list[Path | None] = list(questions) if questions else [None]
+                for path in question_files:
+                    splits[path.stem if path else SPLIT] = load_realdocs_items(realdocs, doc_ids, path)
             answerer = load_answerer(settings, embedder)
             target = InProcessTarget(answerer)
         total = sum(len(items) for items in splits.values())

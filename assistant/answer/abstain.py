@@ -134,7 +134,47 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
     if question.expects == "number":
         # The question's own codes and numbers are no answer to "how many".
         texts = [re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, question.codes or ("\0",))) + r")(?![\w])", "", t) for t in texts]
+    if question.measure:
+        return any(_MEASURED[_measure_key(question.measure)].search(t) for t in texts)
     return any(has_answer_type(t, question.expects) for t in texts)
+
+
+def _measure_key(measure: str) -> str:
+    for key, words in _MEASURE_WORDS.items():
+        if measure in words:
+            return key
+    return "other"
+
+
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty)"
+_MEASURE_WORDS = {
+    "minutes": {"minute", "minutes", "min", "mins"},
+    "hours": {"hour", "hours", "hr", "hrs"},
+    "days": {"day", "days"},
+    "weeks": {"week", "weeks"},
+    "months": {"month", "months"},
+    "years": {"year", "years"},
+    "units": {"unit", "units"},
+    "sessions": {"session", "sessions", "visit", "visits", "treatment", "treatments", "times"},
+    "bmi": {"bmi"},
+    "age": {"age"},
+    "percent": {"percent", "%"},
+}
+# A number counted in the asked measure ("53 minutes", "once every twelve weeks", "BMI ≥ 40").
+_MEASURED = {
+    "minutes": re.compile(rf"{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*(?:minutes?|mins?)\b|\b\d+\s*(?:hours?|hrs?)\b", re.I),
+    "hours": re.compile(rf"{_NUMBER}\s*(?:-|–)?\s*\d*\s*(?:hours?|hrs?|minutes?|mins?)\b", re.I),
+    "days": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?days?\b|\b(?:daily|per day|same day|once a day)\b", re.I),
+    "weeks": re.compile(rf"{_NUMBER}[- ]?weeks?\b|\bweekly\b", re.I),
+    "months": re.compile(rf"{_NUMBER}[- ]?months?\b|\bmonthly\b|\byear\b", re.I),
+    "years": re.compile(rf"{_NUMBER}[- ]?years?\b|\bannual(?:ly)?\b", re.I),
+    "units": re.compile(rf"{_NUMBER}\s*units?\b|\bx\s*\d\b|\bonce\b|\bunits? of\b", re.I),
+    "sessions": re.compile(rf"{_NUMBER}\s*(?:\w+ )?(?:sessions?|visits?|treatments?|times)\b|\b(?:once|twice)\b", re.I),
+    "bmi": re.compile(r"\bBMI\b[^.;]{0,30}\d|\d+(?:\.\d+)?\s*kg/m", re.I),
+    "age": re.compile(rf"\bage[sd]?\s*(?:of\s*)?{_NUMBER}|{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*years? (?:of age|old)|\b\d+\s*(?:-|–|to)\s*\d+ years\b", re.I),
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*(?:%|percent)", re.I),
+    "other": re.compile(r"\d"),
+}
 
 
 _TYPE_NAMES = {"contact": "phone number or contact", "date": "date", "money": "amount", "number": "number", "code": "code"}

@@ -1,6 +1,6 @@
 """Understand a question: the standalone query, what it names and what kind of answer it expects.
 
-Only an elliptical last turn ("What about Cigna?", "so the op note has to be there?") borrows
+Only an elliptical last turn ("What about <another payer>?", "so the report has to be filed too?") borrows
 from the turns before it; a complete or unrelated question stands alone. Names (payers,
 publishers, documents, drugs) are recognised from the loaded documents themselves plus the
 vocabulary in prompts/entities.yaml, so a new document needs no code change.
@@ -50,7 +50,8 @@ _STOP = frozenset(
 _META = frozenset(
     "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "
     "say says said state states mention mentions listed list cover covered coverage bill billed billing code codes "
-    "plan plans payer payers source sources per according want wants".split()
+    "plan plans payer payers source sources per according want wants require requires required need needed "
+    "allow allowed use used describe describes anything".split()
 )
 
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -101,13 +102,16 @@ class Question:
     focus: tuple[str, ...]
     synonyms: tuple[str, ...] = field(default_factory=tuple)
     context: str = ""
+    measure: str | None = None
 
     @property
     def key_terms(self) -> tuple[str, ...]:
         """The focus words that say what is asked: without the words of the names it gives
         (source, payer, code) and words that only point at a document ("policy", "say")."""
         named = {w.lower() for n in self.named_names for w in n.split()}
-        named |= {w.lower() for e in self.entities for w in _WORD.findall(self.query[e.start : e.end])}
+        named |= {
+            w.lower() for e in self.entities if e.kind != "concept" for w in _WORD.findall(self.query[e.start : e.end])
+        }
         return tuple(w for w in self.focus if w not in named and w not in _META)
 
     @property
@@ -162,12 +166,12 @@ class QuestionReader:
         earlier = turns[:-1][-_LOOKBACK:]
         if earlier and is_elliptical(last):
             if _has_own_predicate(last, self.recognizer):
-                # "what needs to be documented for it?": its own question about what was named before.
+                # "what must the record show for it?": its own question about what was named before.
                 carried = self._carried_names(earlier[-1], last)
                 query = f"{last} ({', '.join(carried)})" if carried else last
                 return replace(self.analyse(last, query, carried=True), context=earlier[-1])
             else:
-                # "What about Cigna?": the previous question, asked of the new names.
+                # "What about <another payer>?": the previous question, asked of the new names.
                 query = _merge(earlier[-1], last, self.recognizer)
             return self.analyse(last, query, carried=True)
         return self.analyse(last, last, carried=False)
@@ -204,6 +208,7 @@ class QuestionReader:
             named_names=tuple(names),
             payer_documents=frozenset(d for p in payers for d in self.payer_documents.get(p, ())),
             expects=expected_answer(query),
+            measure=asked_measure(text),
             wants_list=bool(_LIST.search(query)),
             focus=focus,
             synonyms=tuple(synonyms),
@@ -218,11 +223,30 @@ def expected_answer(question: str) -> AnswerType:
     return "other"
 
 
+_MEASURE = re.compile(
+    r"\b(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|units?|sessions?|visits?|times|treatments?|"
+    r"bmi|age|percent|%)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def asked_measure(question: str) -> str | None:
+    """The unit a number question counts in ("how many minutes ..." -> "minutes"), if it says."""
+    if expected_answer(question) != "number":
+        return None
+    found = [m.group(1).lower() for m in _MEASURE.finditer(question)]
+    for specific in ("bmi", "age", "percent", "%"):
+        if specific in found:
+            return specific
+    # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
+    return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
+
+
 def is_elliptical(turn: str) -> bool:
     """Whether ``turn`` only makes sense with the turn before it.
 
     True when it opens like a continuation ("and ...", "what about ...", "what if ..."), or is
-    short and points back ("so the op note has to be there?"), or has no question word at all
+    short and points back ("so the report has to be filed too?"), or has no question word at all
     ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
     """
     words = _WORD.findall(turn)
@@ -238,9 +262,11 @@ def _has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:
     once its opener, entities and stop words are set aside."""
     text = _OPENERS.sub("", turn)
     for entity in sorted(recognizer.find(text), key=lambda e: -e.start):
-        text = text[: entity.start] + text[entity.end :]
+        if entity.kind != "concept":  # a concept ("documented") is what is asked, not a name
+            text = text[: entity.start] + text[entity.end :]
     words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
-    return sum(1 for w in words if w not in _STOP and len(w) > 2) >= 2
+    content = sum(1 for w in words if w not in _STOP and len(w) > 2)
+    return bool(_QUESTION_WORDS.search(text)) and content >= 1
 
 
 def _merge(previous: str, follow_up: str, recognizer: EntityRecognizer) -> str:

@@ -39,7 +39,7 @@ def wording_scores(question: str, sentences: list[str]) -> npt.NDArray[np.float6
 
 
 def common_words(sentences: list[str], share: float) -> frozenset[str]:
-    """Word tokens found in at least ``share`` of ``sentences`` (and in three or more): a document's
+    """Word tokens found in at least ``share`` of ``sentences`` (and in at least three): a document's
     name for itself or its publisher, which every one of its sentences is "about"."""
     counts: dict[str, int] = {}
     for sentence in sentences:

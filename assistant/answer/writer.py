@@ -34,7 +34,7 @@ class Composer:
         for unit, score in chosen:
             if unit.position in used:
                 continue
-            group = self._group(unit, wants_list)
+            group = [u for u in self._group(unit, wants_list) if u.position not in used]
             used.update(u.position for u in group)
             out.append(self._render(group, score))
         return out

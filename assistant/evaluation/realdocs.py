@@ -100,14 +100,15 @@ def _spec(script: Path, number: int, folder: Path, words: list[str]) -> SourceSp
         raise EvalDataError(f"{script}: command {number}: {exc.errors()[0]['msg']}") from exc
 
 
-def load_realdocs_items(folder: Path, doc_ids: dict[str, str]) -> list[EvalItem]:
-    """The set's questions as evaluation items, file names replaced by the ingested ``doc_ids``.
+def load_realdocs_items(folder: Path, doc_ids: dict[str, str], questions: Path | None = None) -> list[EvalItem]:
+    """The set's questions (``questions``, default ``folder/questions.jsonl``) as evaluation items,
+    file names replaced by the ingested ``doc_ids``.
 
     Raises:
         EvalDataError: the file is missing, a line is malformed, or an item names a document the
             set does not ingest (the message gives ``file:line``).
     """
-    path = folder / QUESTIONS
+    path = questions or folder / QUESTIONS
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.dataset import EvalDataError, load_items
+from assistant.evaluation.realdocs import load_realdocs_items, read_ingest_script
 from assistant.ingest.corpus import load_corpus
 from assistant.ingest.extract import extract_source
 from tests.conftest import ROOT
@@ -15,10 +16,30 @@ from tests.conftest import ROOT
 EVAL = ROOT / "eval"
 
 
+REALDOCS = ROOT.parent / "shared" / "realdocs"
+# Questions about the real-document set name its files, not corpus ids (eval/README.md).
+REALDOCS_FILES = ("realdocs-train.jsonl", "realdocs-test.jsonl")
+
+
+def realdocs_items() -> list:
+    """The eval/ questions about the real documents, their file names mapped as `eval --realdocs`
+    maps them (every file named must be one the set's ingest.sh ingests)."""
+    if not (REALDOCS / "ingest.sh").is_file():
+        pytest.skip(f"{REALDOCS} is not here: the real-document questions cannot be mapped to documents")
+    ids = {spec.path.name: spec.doc_id for spec in read_ingest_script(REALDOCS)}
+    return [item for name in REALDOCS_FILES for item in load_realdocs_items(REALDOCS, ids, EVAL / name)]
+
+
 def all_items() -> list:
-    items = [item for path in sorted(EVAL.glob("*.jsonl")) for item in load_items(path)]
+    items = [item for path in sorted(EVAL.glob("*.jsonl")) if path.name not in REALDOCS_FILES for item in load_items(path)]
     assert len({i.id for i in items}) == len(items), "ids are unique across every eval file"
     return items
+
+
+def test_realdocs_questions_are_valid_and_quote_at_most_80_characters() -> None:
+    items = realdocs_items()
+    assert len({i.id for i in items}) == len(items) == 228
+    assert all(len(" ".join(i.evidence.quote.split())) <= 80 for i in items if i.evidence)
 
 
 def test_sets_have_the_required_mix() -> None:
@@ -37,7 +58,7 @@ def test_evidence_quotes_are_verbatim_in_their_documents() -> None:
     corpus = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150)  # generated references too
     texts = {d.doc_id: d.text for d in corpus.documents}
     # sources-*.jsonl items are about the fixture documents, ingested (id = file stem) at eval time.
-    for path in sorted((ROOT / "tests" / "fixtures").iterdir()):
+    for path in sorted(p for p in (ROOT / "tests" / "fixtures").iterdir() if p.is_file()):
         texts[path.stem] = extract_source(path, encoding=None, max_bytes=10_000_000, min_main_chars=200).text
     for item in all_items():
         if item.evidence:
@@ -52,7 +73,15 @@ def test_no_eval_question_or_expected_answer_appears_in_package_or_prompts() -> 
     haystack = "\n".join(p.read_text(encoding="utf-8").lower() for p in _answering_files() if p.is_file())
     documents = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150).documents
     corpus = "\n".join(d.text.lower() for d in documents)
-    for item in all_items():
+    questions = all_items()
+    if (REALDOCS / "ingest.sh").is_file():
+        questions += realdocs_items()
+        # The real documents' own words are vocabulary too ("contraindicated").
+        corpus += "\n".join(
+            extract_source(spec.path, encoding=None, max_bytes=50_000_000, min_main_chars=200).text.lower()
+            for spec in read_ingest_script(REALDOCS)
+        )
+    for item in questions:
         for turn in item.turns:
             assert turn.lower() not in haystack, f"{item.id}: question text {turn!r} found in package or prompts"
         for group in item.must_include:

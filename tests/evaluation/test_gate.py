@@ -44,7 +44,7 @@ class NeverAbstains(GroundedAnswerer):
 
 
 def broken(cls: type[GroundedAnswerer], answerer: GroundedAnswerer) -> GroundedAnswerer:
-    return cls(answerer.index, answerer.embedder, answerer.phrasebook, answerer.retrieval, answerer.settings)
+    return cls(answerer.index, answerer.embedder, answerer.phrasebook, answerer.reader.retrieval, answerer.settings, answerer.reader.weights)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_real_answerer_passes_the_gate_on_dev(real_run: dict) -> None:
     assert real_run["gate"]["passed"], [c for c in real_run["gate"]["checks"] if not c["passed"]]
     summary = real_run["splits"]["dev"]
     assert summary["citation_validity"] == 1.0
-    assert set(summary["retrieval"]) == {"hybrid", "dense", "lexical"}
+    assert set(summary["retrieval"]) == {"hybrid", "dense", "lexical", "sentences"}
     assert summary["retrieval"]["hybrid"]["recall@5"] >= summary["retrieval"]["hybrid"]["recall@1"]
     assert "coverage" in summary["by_category"]
 
