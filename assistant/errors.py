@@ -18,7 +18,9 @@
     │   ├── NoMainTextError          an HTML page that is mostly navigation, too little main text
     │   ├── ScannedPdfError          a PDF of images: no extractable text
     │   ├── EncryptedPdfError        a password-protected PDF
-    │   └── CorruptPdfError          a PDF that cannot be parsed
+    │   ├── CorruptPdfError          a PDF that cannot be parsed
+    │   └── DuplicateSourceError     the same text is already in the corpus under another id
+    ├── ManifestError          an `assistant ingest --manifest` file is unreadable or names a bad entry
     ├── SourceRemovalError     `assistant sources remove` refused (curated, generated or quoted by facts)
     ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
     └── FeedbackStoreError     the feedback database cannot be opened or written
@@ -104,6 +106,14 @@ class EncryptedPdfError(SourceError):
 
 class CorruptPdfError(SourceError):
     """A file named .pdf that cannot be parsed as a PDF."""
+
+
+class DuplicateSourceError(SourceError):
+    """The file's text (normalised) is already in the corpus under another id."""
+
+
+class ManifestError(AssistantError):
+    """An ingest manifest cannot be used; the message names the manifest and the entry."""
 
 
 class SourceRemovalError(AssistantError):
