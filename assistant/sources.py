@@ -161,14 +161,14 @@ class IngestRun:
             SourceError: it does not exist, is this very id, is curated, already superseded by
                 another document, or quoted by facts (which would lose their document).
         """
-        old = self._documents.get(old_id)
-        if old is None:
-            raise SourceError(f"{path}: --replaces {old_id!r}: no document has that id; `assistant sources list` shows the ids.")
         if old_id == doc_id:
             raise SourceError(
                 f"{path}: --replaces names its own id {doc_id!r}; a changed file under the same id already becomes "
                 "its next version. Leave out --replaces, or give the new file another id with --id."
             )
+        old = self._documents.get(old_id)
+        if old is None:
+            raise SourceError(f"{path}: --replaces {old_id!r}: no document has that id; `assistant sources list` shows the ids.")
         if not old.header.ingested:
             raise SourceError(
                 f"{path}: --replaces {old_id!r}: it is a curated publication ({old.path}), not a source added with "
