@@ -248,3 +248,32 @@ def test_one_reload_at_a_time(project_copy: Settings, embedder: GatedEmbedder, f
     release.set()
     first.join(timeout=10)
     assert len(failures) == 1 and live.current is answerer
+
+
+def test_a_polling_server_serves_ingested_documents_and_404s_removed_ones(
+    project_copy: Settings, first_version: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`assistant ingest` and `sources remove` (the CLI, fake embedder) beside a running app that polls."""
+    from assistant import pipeline
+    from assistant.cli import main
+    from assistant.embed.fake import HashingEmbedder
+
+    for name in ("corpus_dir", "index_dir", "prompts_dir"):
+        monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(getattr(project_copy, name)))
+    monkeypatch.setenv("ASSISTANT_RELOAD_POLL_SECONDS", "0.1")
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(pipeline, "make_embedder", lambda _settings: HashingEmbedder(dimension=32))
+    note = Path(__file__).resolve().parents[1] / "fixtures" / "example-prior-auth-note.txt"
+    doc = "/v1/documents/example-prior-auth-note"
+    with keyed_client(project_copy, GatedEmbedder(), reload_poll_seconds=0.1) as client:
+        assert client.get(doc, headers=AUTH).status_code == 404
+
+        assert main(["ingest", str(note)]) == 0
+        assert "A running server switches to it within 0.1 s" in " ".join(capsys.readouterr().out.split())
+        assert wait_for(lambda: client.get(doc, headers=AUTH).status_code == 200)
+        assert "Prior authorization is required" in client.get(doc, headers=AUTH).json()["text"]
+
+        assert main(["sources", "remove", "example-prior-auth-note"]) == 0
+        assert wait_for(lambda: client.get(doc, headers=AUTH).status_code == 404)
+        assert client.get(doc, headers=AUTH).json()["error"]["code"] == "not_found"
+        assert served_version(client) == first_version  # the corpus is as it was: the same build as at start
