@@ -103,7 +103,7 @@ def settings(project_copy: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 def test_cli_ingests_a_manifest_in_one_call(settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    manifest = write(tmp_path, "sources.yaml", f"""documents:
+    manifest = write(tmp_path, "sources.yaml", """documents:
   - file: example-prior-auth-note.txt
     title: Prior authorization note (manifest title)
     publisher: Example Health Plan (test fixture)
