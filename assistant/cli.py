@@ -19,7 +19,6 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
-    from assistant.cli_ingest import Job
     from assistant.ingest.source_docs import Overrides
 
 app = typer.Typer(
@@ -339,14 +338,14 @@ def ingest(
     2 when a file was refused because its text is already in the corpus (and on a usage error).
     """
     from assistant import pipeline
-    from assistant.cli_ingest import run_ingest
+    from assistant.cli_ingest import ingest_jobs, run_ingest
     from assistant.sources import IngestRun
 
     settings = _settings()
     overrides = _overrides(doc_id, title, publisher, source_url, codes, effective, replaces)
     single = "--id" if doc_id else "--replaces" if replaces else None
-    jobs = _ingest_jobs(paths or [], manifest, base, single,
-                        per_file=[doc_id, title, publisher, source_url, codes, effective, replaces])
+    jobs = ingest_jobs(paths or [], manifest, base, single, errors,
+                       per_file=[doc_id, title, publisher, source_url, codes, effective, replaces])
     run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), allow_duplicate=allow_duplicate)
     try:
         outcome = run_ingest(settings, run, jobs, console, errors, lambda s: pipeline.make_embedder(s))
@@ -356,39 +355,6 @@ def ingest(
         raise typer.Exit(1) from exc
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
-
-
-def _ingest_jobs(
-    paths: list[Path], manifest: Path | None, base: Path | None, single: str | None, *, per_file: list[object]
-) -> list[Job]:
-    """The files to ingest: from the manifest, or the paths given (folders searched); usage errors exit 2."""
-    from assistant.cli_ingest import Job
-    from assistant.errors import ManifestError
-    from assistant.ingest.extract import source_files
-    from assistant.ingest.manifest import read_manifest
-
-    if manifest is not None:
-        if paths or any(value is not None for value in per_file):
-            errors.print("[red]--manifest lists the files and their metadata[/red]; give no PATHS and no per-file "
-                         "options (--id, --title, --publisher, --source-url, --codes, --effective, --replaces) with it.")
-            raise typer.Exit(2)
-        try:
-            return [Job(entry.path, entry.overrides) for entry in read_manifest(manifest, base=base)]
-        except ManifestError as exc:
-            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from exc
-    if base is not None:
-        errors.print("[red]--base[/red] only applies to --manifest.")
-        raise typer.Exit(2)
-    if not paths:
-        errors.print("[red]Give files or folders to ingest[/red], or --manifest FILE.")
-        raise typer.Exit(2)
-    found = source_files(paths)
-    if single and len(found) > 1:
-        errors.print(f"[red]{single} names one document[/red] but {len(found)} files were given; "
-                     "ingest them one at a time, or list them in a --manifest.")
-        raise typer.Exit(2)
-    return [Job(item) for item in found]
 
 
 def _overrides(

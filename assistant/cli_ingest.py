@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -21,8 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from assistant.config import Settings
 from assistant.embed.progress import ProgressEmbedder
 from assistant.embed.protocol import Embedder
-from assistant.errors import DuplicateSourceError, SourceError
+from assistant.errors import DuplicateSourceError, ManifestError, SourceError
 from assistant.fileio import ChangeSet
+from assistant.ingest.extract import source_files
+from assistant.ingest.manifest import read_manifest
 from assistant.ingest.source_docs import Overrides
 from assistant.pipeline import BuildReport
 from assistant.sources import Ingested, IngestRun, rebuild_or_undo
@@ -48,6 +51,43 @@ class IngestOutcome:
     def exit_code(self) -> int:
         """1 when a file could not be ingested, else 2 when one was refused as a duplicate, else 0."""
         return 1 if self.failed else 2 if self.duplicates else 0
+
+
+def ingest_jobs(
+    paths: list[Path], manifest: Path | None, base: Path | None, single: str | None, errors: Console, *,
+    per_file: list[object],
+) -> list[Job]:
+    """The files to ingest: from the manifest, or the paths given (folders searched).
+
+    ``single`` names the flag that allows one file only (--id, --replaces); ``per_file`` are the
+    values of the per-file flags, which a manifest excludes.
+
+    Raises:
+        typer.Exit: code 2 on a usage error or a bad manifest, after printing why to ``errors``.
+    """
+
+    if manifest is not None:
+        if paths or any(value is not None for value in per_file):
+            errors.print("[red]--manifest lists the files and their metadata[/red]; give no PATHS and no per-file "
+                         "options (--id, --title, --publisher, --source-url, --codes, --effective, --replaces) with it.")
+            raise typer.Exit(2)
+        try:
+            return [Job(entry.path, entry.overrides) for entry in read_manifest(manifest, base=base)]
+        except ManifestError as exc:
+            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
+    if base is not None:
+        errors.print("[red]--base[/red] only applies to --manifest.")
+        raise typer.Exit(2)
+    if not paths:
+        errors.print("[red]Give files or folders to ingest[/red], or --manifest FILE.")
+        raise typer.Exit(2)
+    found = source_files(paths)
+    if single and len(found) > 1:
+        errors.print(f"[red]{single} names one document[/red] but {len(found)} files were given; "
+                     "ingest them one at a time, or list them in a --manifest.")
+        raise typer.Exit(2)
+    return [Job(item) for item in found]
 
 
 def run_ingest(
@@ -212,4 +252,4 @@ def rebuild_quietly(settings: Settings, changes: ChangeSet, make_embedder: Calla
         return rebuild_or_undo(settings, changes, embedder)
 
 
-__all__ = ["IngestOutcome", "Job", "ingested_lines", "print_built", "rebuild_quietly", "run_ingest"]
+__all__ = ["ingest_jobs", "IngestOutcome", "Job", "ingested_lines", "print_built", "rebuild_quietly", "run_ingest"]
