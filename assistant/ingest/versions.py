@@ -6,7 +6,7 @@ Three questions `assistant ingest` asks before it writes a document:
   (NFKC, soft hyphens dropped, whitespace collapsed), so a re-saved or re-downloaded copy with
   other line breaks or ligatures still matches (:func:`text_fingerprint`).
 * Is it probably a new version of a document from the same publisher? Two texts are near
-  duplicates when at least half of the three-word sequences of each also occur in the other
+  duplicates when NEAR_DUPLICATE_SHARE (0.5) or more of the three-word sequences of each occur in the other
   (:func:`wording_overlap`): an edited policy keeps most of its wording, a different policy on the
   same code does not.
 * What replaced what? Front matter ``supersedes`` / ``superseded_by`` link the versions kept
