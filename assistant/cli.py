@@ -16,12 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from assistant.config import Settings
-from assistant.errors import AssistantError, SourceError
+from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
-    from assistant.embed.protocol import Embedder
-    from assistant.fileio import ChangeSet
-    from assistant.ingest.source_docs import Overrides, PlannedDocument
+    from assistant.ingest.source_docs import Overrides
 
 app = typer.Typer(
     help="Grounded coverage and coding answers with citations, offline.",
@@ -353,57 +351,58 @@ def feedback_export(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.md, .txt, .html, .htm, .pdf) or folders of them.")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files (.md, .txt, .html, .htm, .pdf) or folders of them.")
+    ] = None,
     doc_id: Annotated[str | None, typer.Option("--id", help="Document id (default: slug of the file name).")] = None,
     title: Annotated[str | None, typer.Option(help="Title (default: the file's own title, else its name).")] = None,
     publisher: Annotated[str | None, typer.Option(help="Publisher (default: the file's site or author, else 'unknown').")] = None,
     source_url: Annotated[str | None, typer.Option(help="Where the source lives (default: an HTML page's canonical URL).")] = None,
     codes: Annotated[str | None, typer.Option(help="Comma-separated codes it is about (default: the codes its text names).")] = None,
     effective: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From when it applies (YYYY-MM-DD).")] = None,
+    replaces: Annotated[
+        str | None, typer.Option(help="Id of the document this file supersedes (its old version leaves the index).")
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option(help="A YAML or CSV file listing files with their own metadata (instead of PATHS).")
+    ] = None,
+    base: Annotated[
+        Path | None, typer.Option(help="Folder the manifest's file paths are relative to (default: the manifest's folder).")
+    ] = None,
+    allow_duplicate: Annotated[
+        bool, typer.Option("--allow-duplicate", help="Ingest a file even when its text is already in the corpus under another id.")
+    ] = False,
     encoding: Annotated[str | None, typer.Option(help="Encoding of .txt, .md and .html files that are not UTF-8, e.g. cp1252.")] = None,
     ocr: Annotated[bool, typer.Option("--ocr", help="Read PDF pages that have no text layer (scans) with tesseract OCR.")] = False,
 ) -> None:
-    """Add files to corpus/documents (a changed file becomes a new version), then update the index."""
-    from assistant.ingest.extract import source_files
+    """Add files to corpus/documents (a changed file becomes a new version), then update the index once.
+
+    Exit code 0 when every file was ingested (or unchanged), 1 when a file could not be ingested,
+    2 when a file was refused because its text is already in the corpus (and on a usage error).
+    """
+    from assistant import pipeline
+    from assistant.cli_ingest import ingest_jobs, run_ingest
     from assistant.sources import IngestRun
 
     settings = _settings()
-    overrides = _overrides(doc_id, title, publisher, source_url, codes, effective)
-    found = source_files(paths)
-    if doc_id and len(found) > 1:
-        errors.print(f"[red]--id names one document[/red] but {len(found)} files were given; ingest them one at a time.")
-        raise typer.Exit(2)
-    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), ocr=ocr)
-    failed = 0
+    overrides = _overrides(doc_id, title, publisher, source_url, codes, effective, replaces)
+    single = "--id" if doc_id else "--replaces" if replaces else None
+    jobs = ingest_jobs(paths or [], manifest, base, single, errors,
+                       per_file=[doc_id, title, publisher, source_url, codes, effective, replaces])
+    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), allow_duplicate=allow_duplicate, ocr=ocr)
     try:
-        for item in found:
-            try:
-                if isinstance(item, SourceError):
-                    raise item
-                with console.status(f"Reading {escape(str(item))}..."):
-                    plan = run.ingest(item)
-            except SourceError as exc:
-                errors.print(f"[red]Error:[/red] {escape(str(exc))}")
-                failed += 1
-                continue
-            console.print(_ingested_line(item, plan))
-            if plan.header.pages_without_text:
-                errors.print(_no_text_warning(item, plan.header.pages_without_text))
-    except KeyboardInterrupt:
-        run.changes.undo()  # the index was not updated yet: leave corpus/ as it was
-        raise
-    if run.changes.paths:
-        _rebuild(settings, run.changes)
-    elif not failed:
-        console.print("Nothing changed; the index is left as it is.")
-    if failed:
-        errors.print(f"[red]{failed} of {len(found)} file(s) not ingested[/red] (reasons above).")
-        raise typer.Exit(1)
+        outcome = run_ingest(settings, run, jobs, console, errors, lambda s: pipeline.make_embedder(s))
+    except AssistantError as exc:
+        errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+        errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
+        raise typer.Exit(1) from exc
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
 
 
 def _overrides(
     doc_id: str | None, title: str | None, publisher: str | None, source_url: str | None, codes: str | None,
-    effective: dt.datetime | None,
+    effective: dt.datetime | None, replaces: str | None = None,
 ) -> Overrides:
     from assistant.ingest.source_docs import Overrides
 
@@ -415,6 +414,7 @@ def _overrides(
             source_url=source_url,
             codes=tuple(c for c in re.split(r"[,\s]+", codes) if c) if codes else None,
             effective=effective.date() if effective else None,
+            replaces=replaces,
         )
     except ValidationError as exc:
         flags = {"doc_id": "--id", "source_url": "--source-url"}
@@ -423,49 +423,6 @@ def _overrides(
         )
         errors.print(f"[red]Invalid option:[/red] {escape(problems)}")
         raise typer.Exit(2) from exc
-
-
-def _ingested_line(path: Path, plan: PlannedDocument) -> str:
-    header = plan.header
-    where = f"{escape(header.id)} version {header.version}"
-    if plan.action == "unchanged":
-        return f"[yellow]Unchanged:[/yellow] {escape(str(path))} is already {where} (same text); nothing to do."
-    codes = ", ".join(header.codes) or "none found"
-    return (
-        f"[green]{plan.action.capitalize()}:[/green] {escape(str(path))} -> {escape(str(plan.path))} ({where}; "
-        f"title {escape(header.title)!r}; publisher {escape(header.publisher)!r}; codes {escape(codes)})"
-    )
-
-
-def _no_text_warning(path: Path, pages: list[int]) -> str:
-    numbers = ", ".join(map(str, pages))
-    return (
-        f"[yellow]Warning:[/yellow] {escape(str(path))}: page(s) {numbers} of the PDF have no text layer (scanned "
-        "images); their content is not in the index and answers cannot come from it. Ingest again with --ocr to read "
-        "them with tesseract (Debian package tesseract-ocr)."
-    )
-
-
-def _rebuild(settings: Settings, changes: ChangeSet) -> None:
-    """Update the index after a corpus change; on failure the change is undone and the CLI exits 1."""
-    from assistant.pipeline import make_embedder
-    from assistant.sources import rebuild_or_undo
-
-    with console.status("Loading the embedding model...") as status:
-
-        def embedder() -> Embedder:
-            loaded = make_embedder(settings)
-            status.update("Updating the index...")
-            return loaded
-
-        try:
-            report = rebuild_or_undo(settings, changes, embedder)
-        except AssistantError as exc:
-            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
-            errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
-            raise typer.Exit(1) from exc
-    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-    console.print(f"Index [bold]{report.index_version}[/bold] updated ({counts}).")
 
 
 @sources_app.command("list")
@@ -486,7 +443,7 @@ def sources_list() -> None:
 
 @sources_app.command("show")
 def sources_show(doc_id: Annotated[str, typer.Argument(help="The document id.")]) -> None:
-    """A document's front matter, where it is, and its chunk and fact counts."""
+    """A document's front matter, where it is, its chunk and fact counts, and its version history."""
     import yaml
 
     from assistant.ingest.documents import front_matter_data
@@ -496,6 +453,20 @@ def sources_show(doc_id: Annotated[str, typer.Argument(help="The document id.")]
     header = front_matter_data(s.header) if s.header else {"id": s.doc_id, "title": s.title, "publisher": s.publisher}
     console.print(escape(yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100).rstrip()), soft_wrap=True)
     console.print(f"kind: {s.kind} ({escape(s.origin)})\nfile: {escape(s.path)}\nchunks: {s.chunks}\nfacts: {s.facts}")
+    if s.history:
+        console.print("history (oldest first; only the current version is answered from):")
+        for old in s.history:
+            dates = f"added {old.added}" + (f", updated {old.updated}" if old.updated else "")
+            if old.superseded_by:
+                state = f"superseded by {old.superseded_by} on {old.superseded_on or '?'}"
+            else:
+                state = "current"
+            mark = "*" if old.id == s.doc_id else "-"
+            console.print(
+                f"  {mark} {escape(old.id)} v{old.version or 1}: {escape(old.source_file or '?')}, {dates}; "
+                f"{escape(state)}" + (f"; replaced {escape(old.supersedes)}" if old.supersedes else ""),
+                soft_wrap=True,
+            )
 
 
 @sources_app.command("remove")
@@ -504,13 +475,24 @@ def sources_remove(
     force: Annotated[bool, typer.Option("--force", help="Also remove the quoted facts that cite it.")] = False,
 ) -> None:
     """Delete a document added with `assistant ingest`, then update the index."""
+    from assistant import pipeline
+    from assistant.cli_ingest import print_built, rebuild_quietly
     from assistant.sources import remove_source
 
     settings = _settings()
     removal = remove_source(settings, doc_id, force=force)
-    _rebuild(settings, removal.changes)
+    try:
+        report = rebuild_quietly(settings, removal.changes, lambda s: pipeline.make_embedder(s), console)
+    except AssistantError as exc:
+        errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+        errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
+        raise typer.Exit(1) from exc
     facts = sum(len(ids) for ids in removal.facts.values())
     console.print(f"Removed {escape(doc_id)}" + (f" and {facts} fact(s) quoting it." if facts else "."))
+    if removal.restored:
+        console.print(f"{escape(removal.restored)}, the version it had replaced, is current again.")
+    print_built(console, settings, report)
+    console.print(f"Once it has switched, GET /v1/documents/{escape(doc_id)} answers 404.")
 
 
 def _bench_builds(rounds: int) -> None:

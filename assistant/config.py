@@ -69,11 +69,12 @@ class Settings(BaseSettings):
         120, ge=0, description="Requests per minute per API key (per client IP without keys); 0 = no limit."
     )
     reload_poll_seconds: float = Field(
-        0.0,
+        2.0,
         ge=0.0,
         description=(
-            "How often a running server looks for a new build (index/CURRENT) and loads it; 0 = never "
-            "(reload with POST /v1/admin/reload). At least 0.1 when on."
+            "How often a running server looks for a new build (index/CURRENT) and loads it, so documents "
+            "added or removed with `assistant ingest` / `sources remove` are served within this many seconds; "
+            "0 = never (reload with POST /v1/admin/reload). At least 0.1 when on."
         ),
     )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(

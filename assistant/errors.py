@@ -20,6 +20,8 @@
     │   ├── EncryptedPdfError        a password-protected PDF
     │   ├── CorruptPdfError          a PDF that cannot be parsed
     │   └── OcrError                 `ingest --ocr` asked, but tesseract is missing or failed
+    │   └── DuplicateSourceError     the same text is already in the corpus under another id
+    ├── ManifestError          an `assistant ingest --manifest` file is unreadable or names a bad entry
     ├── SourceRemovalError     `assistant sources remove` refused (curated, generated or quoted by facts)
     ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
     └── FeedbackStoreError     the feedback database cannot be opened or written
@@ -109,6 +111,12 @@ class CorruptPdfError(SourceError):
 
 class OcrError(SourceError):
     """``ingest --ocr`` was asked for, but the tesseract program is missing or failed on a page."""
+class DuplicateSourceError(SourceError):
+    """The file's text (normalised) is already in the corpus under another id."""
+
+
+class ManifestError(AssistantError):
+    """An ingest manifest cannot be used; the message names the manifest and the entry."""
 
 
 class SourceRemovalError(AssistantError):

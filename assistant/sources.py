@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
-from assistant.errors import NotFoundError, SourceError, SourceRemovalError
+from assistant.errors import DuplicateSourceError, NotFoundError, SourceError, SourceRemovalError
 from assistant.fileio import ChangeSet
 from assistant.ingest.catalog import StoredDocument, drop_facts, facts_citing, stored_documents
 from assistant.ingest.corpus import load_corpus
@@ -23,6 +23,7 @@ from assistant.ingest.documents import FrontMatter
 from assistant.ingest.extract import extract_source
 from assistant.ingest.references import read_references
 from assistant.ingest.source_docs import Overrides, PlannedDocument, document_id, plan_document
+from assistant.ingest.versions import CorpusTexts, Resemblance, version_chain
 from assistant.models import DocumentKind
 from assistant.pipeline import BuildReport, build_index
 
@@ -41,47 +42,79 @@ class SourceSummary:
     facts: int
     path: str
     header: FrontMatter | None
+    history: tuple[FrontMatter, ...] = ()
 
 
 @dataclass(frozen=True)
 class Removal:
-    """What removing a source changes: the files touched and the facts removed with it."""
+    """What removing a source changes: the files touched, the facts removed with it, and the
+    version it had replaced (``restored``: current again), if any."""
 
     doc_id: str
     changes: ChangeSet
     facts: dict[Path, list[str]] = field(default_factory=dict)
+    restored: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What ingesting one file did.
+
+    ``replaced``: the id it superseded (``--replaces``); ``resembles``: current documents of the
+    same publisher it shares most of its wording with (likely older versions, only for a new
+    document without ``--replaces``); ``duplicate_of``: the id with the same text, when allowed.
+    """
+
+    plan: PlannedDocument
+    replaced: str | None = None
+    resembles: tuple[Resemblance, ...] = ()
+    duplicate_of: str | None = None
 
 
 class IngestRun:
     """One ``assistant ingest`` call: files are ingested one at a time into one undoable change."""
 
     def __init__(
-        self, settings: Settings, overrides: Overrides, *, encoding: str | None, today: dt.date, ocr: bool = False
+        self, settings: Settings, overrides: Overrides, *, encoding: str | None, today: dt.date,
+        allow_duplicate: bool = False, ocr: bool = False,
     ) -> None:
-        """Read the documents already in the corpus (a CorpusError if one is invalid); with ``ocr``,
-        PDF pages without a text layer are read by tesseract."""
+        """Read the documents already in the corpus (a CorpusError if one is invalid).
+
+        ``overrides`` apply to every file unless :meth:`ingest` is given its own (a manifest entry);
+        ``allow_duplicate`` accepts a text that is already in the corpus under another id; with
+        ``ocr``, PDF pages without a text layer are read by tesseract.
+        """
         self.settings = settings
         self.ocr = ocr
         self.overrides = overrides
         self.encoding = encoding
         self.today = today
+        self.allow_duplicate = allow_duplicate
         self.changes = ChangeSet()
         self._folder = settings.corpus_dir / "documents"
         self._documents = stored_documents(self._folder)
+        self._texts = CorpusTexts(self._documents)
         self._ingested: dict[str, Path] = {}
 
-    def ingest(self, path: Path) -> PlannedDocument:
+    def ingest(self, path: Path, overrides: Overrides | None = None) -> Ingested:
         """Extract ``path`` and write it as a corpus document (nothing is written when unchanged).
 
+        With ``replaces`` in the overrides, the document of that id is marked superseded by this
+        one (front matter ``superseded_by``), which leaves it out of the index.
+
         Raises:
+            DuplicateSourceError: the same text is already in the corpus under another id (and
+                ``allow_duplicate`` is off); the message names that document.
             SourceError: the file cannot be ingested; the message names it and says why.
         """
-        doc_id = document_id(path, self.overrides)
+        chosen = overrides or self.overrides
+        doc_id = document_id(path, chosen)
         if doc_id in self._ingested:
             raise SourceError(
                 f"{path}: its id {doc_id!r} is also the id of {self._ingested[doc_id]} in this run; "
                 "ingest it on its own with --id."
             )
+        replaced = self._replaceable(path, chosen.replaces, doc_id) if chosen.replaces else None
         extracted = extract_source(
             path,
             encoding=self.encoding,
@@ -90,30 +123,100 @@ class IngestRun:
             ocr=self.ocr,
         )
         existing = self._documents.get(doc_id)
+        same = self._texts.same_text(extracted.text, other_than={doc_id, *([replaced.header.id] if replaced else [])})
+        if same is not None and not self.allow_duplicate:
+            raise DuplicateSourceError(_duplicate_message(path, same))
         plan = plan_document(
             extracted,
-            self.overrides,
+            chosen,
             doc_id=doc_id,
             target=existing.path if existing else self._folder / f"{doc_id}.md",
             existing=existing,
             today=self.today,
         )
+        if existing is not None and existing.header.superseded_by and plan.action == "new version":
+            raise SourceError(
+                f"{path}: {doc_id!r} was superseded by {existing.header.superseded_by!r}; a newer text belongs "
+                f"under the current version: ingest it with --id {existing.header.superseded_by}, or under a new "
+                f"id with --replaces {existing.header.superseded_by}."
+            )
+        resembles: tuple[Resemblance, ...] = ()
+        if replaced is None and plan.action == "added" and same is None:
+            resembles = tuple(self._texts.likely_older_versions(plan.text, plan.header.publisher, other_than={doc_id}))
         self._ingested[doc_id] = path
         if plan.action != "unchanged":
-            self.changes.write_text(plan.path, plan.render())
-            self._documents[doc_id] = StoredDocument(plan.path, plan.header, plan.text)
-        return plan
+            self._write(StoredDocument(plan.path, plan.header, plan.text), plan.render())
+        if replaced is not None and replaced.header.superseded_by != doc_id:
+            header = replaced.header.model_copy(update={"superseded_by": doc_id, "superseded_on": self.today})
+            old = PlannedDocument("metadata updated", replaced.path, header, replaced.text)
+            self._write(StoredDocument(old.path, old.header, old.text), old.render())
+        return Ingested(plan, replaced.header.id if replaced else None, resembles, same.header.id if same else None)
+
+    def _write(self, stored: StoredDocument, rendered: str) -> None:
+        self.changes.write_text(stored.path, rendered)
+        self._documents[stored.header.id] = stored
+        self._texts.update(stored)
+
+    def _replaceable(self, path: Path, old_id: str, doc_id: str) -> StoredDocument:
+        """The document ``old_id`` when ``doc_id`` may supersede it.
+
+        Raises:
+            SourceError: it does not exist, is this very id, is curated, already superseded by
+                another document, or quoted by facts (which would lose their document).
+        """
+        if old_id == doc_id:
+            raise SourceError(
+                f"{path}: --replaces names its own id {doc_id!r}; a changed file under the same id already becomes "
+                "its next version. Leave out --replaces, or give the new file another id with --id."
+            )
+        old = self._documents.get(old_id)
+        if old is None:
+            raise SourceError(f"{path}: --replaces {old_id!r}: no document has that id; `assistant sources list` shows the ids.")
+        if not old.header.ingested:
+            raise SourceError(
+                f"{path}: --replaces {old_id!r}: it is a curated publication ({old.path}), not a source added with "
+                "`assistant ingest`; it cannot be superseded."
+            )
+        if old.header.superseded_by and old.header.superseded_by != doc_id:
+            raise SourceError(
+                f"{path}: --replaces {old_id!r}: it is already superseded by {old.header.superseded_by!r}; "
+                f"replace that one instead (--replaces {old.header.superseded_by})."
+            )
+        citing = facts_citing(self.settings.corpus_dir / "facts", old_id)
+        if citing:
+            named = "; ".join(f"{p}: {', '.join(ids)}" for p, ids in citing.items())
+            raise SourceError(
+                f"{path}: --replaces {old_id!r}: quoted facts cite it ({named}); a superseded document is left out "
+                "of the index, so those facts would lose their quote. Move them to the new document first."
+            )
+        return old
+
+
+def _duplicate_message(path: Path, same: StoredDocument) -> str:
+    header = same.header
+    where = f"{header.id!r} ({same.path}"
+    where += f", from {header.source_file})" if header.source_file else ")"
+    if header.superseded_by:
+        where += f", an old version superseded by {header.superseded_by!r}"
+    return (
+        f"{path}: the same text is already in the corpus as {where}; nothing was written. Pass --allow-duplicate "
+        "to add it again under another id anyway."
+    )
 
 
 def remove_source(settings: Settings, doc_id: str, *, force: bool) -> Removal:
     """Delete an ingested document (and, with ``force``, the quoted facts citing it).
+
+    When the document had superseded another (``--replaces``), that older version becomes
+    current again (``Removal.restored``).
 
     Raises:
         NotFoundError: no document has this id.
         SourceRemovalError: the document is curated (the seed publication) or a generated reference
             document, or quoted facts cite it and ``force`` is false (the message names them).
     """
-    stored = stored_documents(settings.corpus_dir / "documents").get(doc_id)
+    documents = stored_documents(settings.corpus_dir / "documents")
+    stored = documents.get(doc_id)
     if stored is None:
         references, _ = read_references(settings.corpus_dir / "references")
         generated = next((d for d in references if d.doc_id == doc_id), None)
@@ -139,6 +242,11 @@ def remove_source(settings: Settings, doc_id: str, *, force: bool) -> Removal:
     for path in citing:
         drop_facts(path, doc_id, changes)
     changes.delete(stored.path)
+    older = documents.get(stored.header.supersedes or "")
+    if older is not None and older.header.superseded_by == doc_id:  # the version it replaced is current again
+        header = older.header.model_copy(update={"superseded_by": None, "superseded_on": None})
+        changes.write_text(older.path, PlannedDocument("metadata updated", older.path, header, older.text).render())
+        return Removal(doc_id, changes, citing, restored=older.header.id)
     return Removal(doc_id, changes, citing)
 
 
@@ -156,7 +264,8 @@ def rebuild_or_undo(settings: Settings, changes: ChangeSet, embedder: Callable[[
 
 
 def list_sources(settings: Settings) -> list[SourceSummary]:
-    """Every document the index is built from (files and generated references) with its counts.
+    """Every document the index is built from (files and generated references) with its counts,
+    then the superseded documents kept for their history (no chunks: they are not indexed).
 
     Raises:
         CorpusError: the corpus is invalid.
@@ -186,13 +295,39 @@ def list_sources(settings: Settings) -> list[SourceSummary]:
                 facts=facts[document.doc_id],
                 path=document.path,
                 header=header,
+                history=_history(stored, document.doc_id),
             )
         )
+    for doc_id, old in stored.items():
+        if old.header.superseded_by:
+            summaries.append(
+                SourceSummary(
+                    doc_id=doc_id,
+                    title=old.header.title,
+                    publisher=old.header.publisher,
+                    kind="publication",
+                    origin=f"superseded by {old.header.superseded_by}",
+                    version=old.header.version,
+                    chunks=0,
+                    facts=0,
+                    path=str(old.path),
+                    header=old.header,
+                    history=_history(stored, doc_id),
+                )
+            )
     return summaries
 
 
+def _history(stored: dict[str, StoredDocument], doc_id: str) -> tuple[FrontMatter, ...]:
+    """The headers of the versions of ``doc_id`` kept under other ids, oldest first (empty when none)."""
+    if doc_id not in stored:
+        return ()
+    chain = version_chain(stored, doc_id)
+    return tuple(s.header for s in chain) if len(chain) > 1 else ()
+
+
 def show_source(settings: Settings, doc_id: str) -> SourceSummary:
-    """One document's summary and front matter.
+    """One document's summary, front matter and version history.
 
     Raises:
         NotFoundError: no document has this id.

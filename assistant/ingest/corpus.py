@@ -55,10 +55,13 @@ def corpus_hash(files: dict[str, str]) -> str:
 def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Corpus:
     """Read and validate documents and facts, then cut passages and sentences.
 
+    Superseded documents (front matter ``superseded_by``, set by ``assistant ingest --replaces``)
+    stay in corpus/documents as history but are left out: none of their text is indexed or quoted.
+
     Raises:
         CorpusError: a document or fact is invalid; the message names the file and item.
     """
-    documents = read_documents(corpus_dir / "documents")
+    documents = read_documents(corpus_dir / "documents", current_only=True)
     facts = read_facts(corpus_dir / "facts", {d.doc_id: d for d in documents})
     reference_documents, attested = read_references(corpus_dir / "references")
     clashing = {d.doc_id for d in documents} & {d.doc_id for d in reference_documents}

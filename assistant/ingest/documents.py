@@ -38,6 +38,13 @@ class FrontMatter(BaseModel):
     source_format: SourceFormat | None = None
     pages: list[int] | None = Field(None, description="A PDF's page starts: offset in the text of pages 1..n.")
     pages_without_text: list[int] | None = Field(None, description="Pages with no text layer, not read (1-based).")
+    # Versions under different ids (`assistant ingest --replaces OLD`): the new document names the old
+    # one, the old one names its successor and stays on disk for its history, out of the index.
+    supersedes: str | None = Field(None, pattern=DOC_ID_PATTERN, description="Id of the document this one replaced.")
+    superseded_by: str | None = Field(
+        None, pattern=DOC_ID_PATTERN, description="Id of the document that replaced this one (then left out of the index)."
+    )
+    superseded_on: dt.date | None = Field(None, description="When this document was superseded.")
 
     @property
     def ingested(self) -> bool:
@@ -60,6 +67,11 @@ def read_document(path: Path) -> Document:
         CorpusError: the file is unreadable or its front matter is missing or invalid.
     """
     header, content = read_document_parts(path)
+    return document_from(header, content, path)
+
+
+def document_from(header: FrontMatter, content: str, path: Path) -> Document:
+    """The :class:`Document` of a parsed file (its front matter and text)."""
     return Document(
         doc_id=header.id,
         title=header.title,
@@ -105,25 +117,32 @@ def read_document_parts(path: Path) -> tuple[FrontMatter, str]:
     return header, post.content
 
 
-def read_documents(folder: Path) -> list[Document]:
+def read_documents(folder: Path, *, current_only: bool = False) -> list[Document]:
     """Read every ``*.md`` document under ``folder``, sorted by path; ids must be unique.
+
+    Args:
+        folder: the corpus's documents folder.
+        current_only: leave out superseded documents (front matter ``superseded_by``), as the
+            index does: their text is history, never quoted as current.
 
     Raises:
         CorpusError: the folder is missing, empty, or two documents share an id.
     """
     if not folder.is_dir():
         raise CorpusError(f"{folder}: documents folder not found.")
-    documents = [read_document(path) for path in sorted(folder.glob("*.md"))]
-    if not documents:
+    parsed = [(path, *read_document_parts(path)) for path in sorted(folder.glob("*.md"))]
+    if not parsed:
         raise CorpusError(f"{folder}: no *.md documents found.")
-    seen: dict[str, str] = {}
-    for document in documents:
-        if document.doc_id in seen:
-            raise CorpusError(
-                f"{document.path}: id {document.doc_id!r} is already used by {seen[document.doc_id]}."
-            )
-        seen[document.doc_id] = document.path
-    return documents
+    seen: dict[str, Path] = {}
+    for path, header, _ in parsed:
+        if header.id in seen:
+            raise CorpusError(f"{path}: id {header.id!r} is already used by {seen[header.id]}.")
+        seen[header.id] = path
+    return [
+        document_from(header, content, path)
+        for path, header, content in parsed
+        if not (current_only and header.superseded_by)
+    ]
 
 
 def _first_errors(exc: ValidationError, limit: int = 3) -> str:

@@ -39,6 +39,7 @@ class Overrides(BaseModel):
     source_url: HttpUrl | None = None
     codes: tuple[str, ...] | None = None
     effective: dt.date | None = None
+    replaces: str | None = Field(None, pattern=DOC_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def plan_document(
 
     An unchanged text with unchanged metadata is ``unchanged``; the same text with new metadata
     is ``metadata updated`` (same version); a changed text is a ``new version`` (version + 1,
-    ``added`` kept, ``updated`` set).
+    ``added`` kept, ``updated`` set). ``overrides.replaces`` is recorded as ``supersedes`` (the
+    caller marks the replaced document); ``superseded_by`` of an existing document is kept.
 
     Raises:
         SourceError: ``doc_id`` belongs to a curated document that ``assistant ingest`` did not write.
@@ -112,12 +114,15 @@ def plan_document(
         "source_url": overrides.source_url or _url(extracted.source_url) or (previous.source_url if previous else None),
         "codes": list(overrides.codes) if overrides.codes else subject_codes(extracted.text),
         "effective": overrides.effective or (previous.effective if previous else None),
+        "supersedes": overrides.replaces or (previous.supersedes if previous else None),
     }
     provenance = f"Ingested with `assistant ingest` from {extracted.path.name} ({extracted.note})."
     common = {"id": doc_id, **described, "content_hash": content_hash, "source_file": extracted.path.name,
               "source_format": extracted.source_format, "provenance": provenance,
               "pages": list(extracted.page_starts) or None,
               "pages_without_text": list(extracted.pages_without_text) or None}
+    if previous is not None:  # being superseded is the corpus's doing, not the file's: kept across versions
+        common |= {"superseded_by": previous.superseded_by, "superseded_on": previous.superseded_on}
     if previous is None:
         header = FrontMatter.model_validate({**common, "added": today, "version": 1})
         return PlannedDocument("added", target, header, extracted.text)

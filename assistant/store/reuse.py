@@ -76,7 +76,7 @@ def reusable_vectors(index_dir: Path, inputs: BuildInputs, embedder: Embedder) -
 class ReusingEmbedder:
     """An :class:`Embedder` that returns known vectors for texts seen before and embeds only the rest.
 
-    Counts what it reused and what it embedded, so a build can report how incremental it was.
+    Counts the distinct texts it reused and embedded, so a build can report how incremental it was.
     """
 
     def __init__(self, inner: Embedder, known: KnownVectors) -> None:
@@ -86,6 +86,8 @@ class ReusingEmbedder:
                 raise ValueError(f"known vectors have shape {vector.shape}, the embedder gives ({inner.dimension},)")
         self._inner = inner
         self._known = known
+        self._fresh: dict[bytes, Vector] = {}
+        self._reused_keys: set[bytes] = set()
         self.reused = 0
         self.embedded = 0
 
@@ -100,17 +102,31 @@ class ReusingEmbedder:
         return self._inner.dimension
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> npt.NDArray[np.float32]:
-        """One row per text: the known vector where there is one, a fresh embedding otherwise."""
+        """One row per text: the known vector where there is one, a fresh embedding otherwise.
+
+        A text is embedded once however often it occurs (a line repeated on many pages, a
+        sentence that is also a whole passage); ``embedded`` counts those embeddings.
+        """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        missing: list[int] = []
+        missing: dict[bytes, list[int]] = {}
+        reused = self._reused_keys
         for row, text in enumerate(texts):
-            vector = self._known.get(text_key(text))
+            key = text_key(text)
+            vector = self._known.get(key)
+            if vector is not None:
+                reused.add(key)
+            else:
+                vector = self._fresh.get(key)
             if vector is None:
-                missing.append(row)
+                missing.setdefault(key, []).append(row)
             else:
                 out[row] = vector
         if missing:
-            out[missing] = self._inner.embed([texts[row] for row in missing], show_progress=show_progress)
-        self.reused += len(texts) - len(missing)
-        self.embedded += len(missing)
+            keys = list(missing)
+            vectors = self._inner.embed([texts[missing[key][0]] for key in keys], show_progress=show_progress)
+            for key, vector in zip(keys, vectors, strict=True):
+                self._fresh[key] = vector
+                out[missing[key]] = vector
+        self.reused = len(reused)
+        self.embedded = len(self._fresh)
         return out

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from assistant.answer.checks import MARKER_RE
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.checks import MARKER_RE
 from assistant.models import Answer
 
 FACT_QUESTIONS = [

@@ -55,7 +55,8 @@ def first_version(project_copy: Settings, embedder: GatedEmbedder) -> str:
 
 
 def keyed_client(settings: Settings, embedder: GatedEmbedder, **update: object) -> TestClient:
-    settings = settings.model_copy(update={"api_keys": (KEY,), **update})
+    """The app with an API key; polling off unless ``update`` turns it on (these tests reload by hand)."""
+    settings = settings.model_copy(update={"api_keys": (KEY,), "reload_poll_seconds": 0.0, **update})
     app = create_app(settings, answerer=load_answerer(settings, embedder))
     return TestClient(app, raise_server_exceptions=False)
 
@@ -148,7 +149,7 @@ def test_a_build_that_cannot_load_is_refused_and_the_old_index_keeps_serving(
 def test_a_request_in_flight_finishes_on_the_index_it_started_with(
     project_copy: Settings, embedder: GatedEmbedder, first_version: str
 ) -> None:
-    settings = project_copy.model_copy(update={"api_keys": (KEY,)})
+    settings = project_copy.model_copy(update={"api_keys": (KEY,), "reload_poll_seconds": 0.0})  # reloaded by hand
     app = create_app(settings, answerer=load_answerer(settings, embedder))
     query = f"{HELD} {NEW_DOC_WORD} nerve wrap invoice"
     with serving(app) as url, httpx.Client(base_url=url, headers=AUTH, timeout=30) as http:
@@ -207,10 +208,11 @@ def test_polling_loads_a_new_build_and_skips_a_broken_one(
 
 
 @pytest.mark.parametrize(("value", "accepted"), [("0", True), ("0.1", True), ("2", True), ("0.01", False), ("-1", False)])
-def test_polling_is_off_by_default_and_never_a_busy_loop(
+def test_polling_is_on_by_default_every_2_seconds_and_never_a_busy_loop(
     monkeypatch: pytest.MonkeyPatch, value: str, accepted: bool
 ) -> None:
-    assert Settings().reload_poll_seconds == 0
+    monkeypatch.delenv("ASSISTANT_RELOAD_POLL_SECONDS", raising=False)
+    assert Settings().reload_poll_seconds == 2.0
     monkeypatch.setenv("ASSISTANT_RELOAD_POLL_SECONDS", value)
     if accepted:
         assert Settings().reload_poll_seconds == float(value)
@@ -246,3 +248,32 @@ def test_one_reload_at_a_time(project_copy: Settings, embedder: GatedEmbedder, f
     release.set()
     first.join(timeout=10)
     assert len(failures) == 1 and live.current is answerer
+
+
+def test_a_polling_server_serves_ingested_documents_and_404s_removed_ones(
+    project_copy: Settings, first_version: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`assistant ingest` and `sources remove` (the CLI, fake embedder) beside a running app that polls."""
+    from assistant import pipeline
+    from assistant.cli import main
+    from assistant.embed.fake import HashingEmbedder
+
+    for name in ("corpus_dir", "index_dir", "prompts_dir"):
+        monkeypatch.setenv(f"ASSISTANT_{name.upper()}", str(getattr(project_copy, name)))
+    monkeypatch.setenv("ASSISTANT_RELOAD_POLL_SECONDS", "0.1")
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(pipeline, "make_embedder", lambda _settings: HashingEmbedder(dimension=32))
+    note = Path(__file__).resolve().parents[1] / "fixtures" / "example-prior-auth-note.txt"
+    doc = "/v1/documents/example-prior-auth-note"
+    with keyed_client(project_copy, GatedEmbedder(), reload_poll_seconds=0.1) as client:
+        assert client.get(doc, headers=AUTH).status_code == 404
+
+        assert main(["ingest", str(note)]) == 0
+        assert "A running server switches to it within 0.1 s" in " ".join(capsys.readouterr().out.split())
+        assert wait_for(lambda: client.get(doc, headers=AUTH).status_code == 200)
+        assert "Prior authorization is required" in client.get(doc, headers=AUTH).json()["text"]
+
+        assert main(["sources", "remove", "example-prior-auth-note"]) == 0
+        assert wait_for(lambda: client.get(doc, headers=AUTH).status_code == 404)
+        assert client.get(doc, headers=AUTH).json()["error"]["code"] == "not_found"
+        assert served_version(client) == first_version  # the corpus is as it was: the same build as at start

@@ -58,7 +58,7 @@ def test_evidence_quotes_are_verbatim_in_their_documents() -> None:
     corpus = load_corpus(ROOT / "corpus", chunk_size=700, chunk_overlap=150)  # generated references too
     texts = {d.doc_id: d.text for d in corpus.documents}
     # sources-*.jsonl items are about the fixture documents, ingested (id = file stem) at eval time.
-    for path in sorted(p for p in (ROOT / "tests" / "fixtures").iterdir() if p.is_file()):
+    for path in sorted(p for p in (ROOT / "tests" / "fixtures").iterdir() if p.is_file()):  # not the subfolders
         texts[path.stem] = extract_source(path, encoding=None, max_bytes=10_000_000, min_main_chars=200).text
     for item in all_items():
         if item.evidence:
