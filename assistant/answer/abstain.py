@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import Question
-from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type
+from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, numeric_conflict
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,11 @@ def choose(
             return Verdict((), f"The {named} document does not answer this.")
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
-    carrying = [s for s in eligible if _carries(s.unit, question, evidence, payer_words)]
+    carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
     if carrying and question.key_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
-        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence)]
+        names = list(payer_words.values())
+        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence, names)]
         if not carrying:
             return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
     if carrying and question.expects in REQUIRED_TYPES:
@@ -76,6 +77,11 @@ def choose(
     if not carrying:
         what = ", ".join([*(_code_label(c) for c in question.codes), *question.payers]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
+    if question.asks_definition:
+        defining = [s for s in carrying if any(_defines(s.unit.text, code) for code in question.codes)]
+        carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
+    fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
+    carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
     best = carrying[0].score
     chosen: list[Scored] = []
     seen: set[str] = set()
@@ -90,7 +96,7 @@ def choose(
     return Verdict(tuple(chosen), None)
 
 
-def _carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
+def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
     """Whether ``unit`` (with its lead-in and document) concerns the question's codes and payers."""
     lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
     if question.codes:
@@ -105,13 +111,31 @@ def _carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, paye
     return True
 
 
-def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet) -> bool:
-    """Whether ``unit`` (with its lead-in, section and list items) shares a word stem with ``terms``."""
+def _defines(text: str, code: str) -> bool:
+    """Whether ``text`` says what ``code`` is: "CPT 64615 is ...", "0999T describes ...", "64612 (...): ..."."""
+    code = re.escape(code)
+    return bool(
+        re.search(rf"(?<![\w.]){code}(?![\w])\)?,?\s*(is|are|describes|means|refers to|covers|reports|\(|:|-|–)", text, re.I)
+        or re.search(rf"\w{{4,}}\s*\((?:CPT|HCPCS|code)?\s*(?:code\s*)?{code}\)", text, re.I)  # "... for chronic migraine (CPT 64615)"
+    )
+
+
+def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet, names: list[re.Pattern[str]]) -> bool:
+    """Whether ``unit`` (with its lead-in, section and list items) shares a word stem with ``terms``;
+    words inside ``names`` (payers: "First Coast Service Options") do not count."""
     parts = [unit.text, unit.section or ""]
     if unit.lead_in is not None:
         parts.append(evidence.units[unit.lead_in].text)
     parts += [u.text for u in evidence.following_items(unit, 12)]
-    stems = {_stem(w) for w in _WORDS.findall(" ".join(parts).lower())}
+    # Who says it is not what it says: an attribution ("According to First Coast Service Options, ...")
+    # and the publisher's name are left out.
+    text = _ATTRIBUTION.sub(" ", " ".join(parts))
+    publisher = re.sub(r"\s*\([^)]*\)", "", evidence.documents[unit.doc_id].publisher).strip()
+    if publisher:
+        text = text.replace(publisher, " ")
+    for pattern in names:
+        text = pattern.sub(" ", text)
+    stems = {_stem(w) for w in _WORDS.findall(text.lower())}
     return any(_stem(t) in stems for t in terms)
 
 
@@ -123,6 +147,7 @@ def _stem(word: str) -> str:
 
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_ATTRIBUTION = re.compile(r"^\s*(?:according to|per|under|as stated by)\b[^,]{0,120},", re.I)
 
 
 def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:

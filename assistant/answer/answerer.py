@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from assistant.answer.abstain import choose
 from assistant.answer.compose import FactsFirstAnswerer
 from assistant.answer.draft import AnswerSettings
 from assistant.answer.evidence import EvidenceUnit
@@ -68,14 +69,23 @@ class GroundedAnswerer:
         return self.facts.answer(user_turns if question.carried else user_turns[-1:], top_k=top_k)
 
     def routes_to_reader(self, question: Question) -> bool:
-        """Whether the evidence reader answers: the question names a loaded document, or the
-        reader's best-ranked unit is a sentence of one."""
+        """Whether the evidence reader answers: the question names a loaded document; or the evidence
+        the reader would quote includes a loaded document's; or nothing answers and a loaded document
+        is about the code asked (it is silent, so the answer abstains)."""
         if not self._loaded:
             return False
         if question.named_documents & self._loaded:
             return True
-        ranked = self.reader.rank(question)
-        return bool(ranked) and ranked[0].unit.kind != "fact" and ranked[0].unit.doc_id in self._loaded
+        reader = self.reader
+        verdict = choose(
+            reader.rank(question), question, reader.evidence, reader.payer_words,
+            threshold=reader.weights.threshold, margin=reader.weights.margin, limit=reader.settings.max_units,
+        )
+        if not verdict.abstained:
+            # The user's documents come first: answer from them when they hold some of the best evidence.
+            return any(s.unit.kind != "fact" and s.unit.doc_id in self._loaded for s in verdict.chosen)
+        # Nothing answers: when a loaded document is about the code asked, its silence is the answer.
+        return any(code in reader.evidence.document_codes.get(d, ()) for d in self._loaded for code in question.codes)
 
     def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:
         """The reader's ``k`` best evidence units for ``query`` (see ``EvidenceReader.candidates``)."""

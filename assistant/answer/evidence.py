@@ -189,4 +189,6 @@ def _unit(
     fact_id: str | None = None,
 ) -> EvidenceUnit:
     codes = frozenset(m.key.split(":", 1)[1] for m in find_codes(text))
-    return EvidenceUnit(position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id)
+    return EvidenceUnit(
+        position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id
+    )

@@ -18,7 +18,7 @@ from wordfreq import zipf_frequency
 
 from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
-from assistant.codes import SUBJECT_CODE_KINDS
+from assistant.codes import SUBJECT_CODE_KINDS, find_codes
 
 AnswerType = Literal["contact", "date", "money", "number", "code", "yesno", "other"]
 
@@ -46,17 +46,20 @@ _STOP = frozenset(
     "needs get got have has had just also only still same".split()
 )
 
+_DEFINITION = re.compile(r"^\s*(what(?:'s| is| does)|define|meaning of|describe)\b|\b(describe|mean|stand for)\b", re.I)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
     "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "
     "say says said state states mention mentions listed list cover covered coverage bill billed billing code codes "
     "plan plans payer payers source sources per according want wants require requires required need needed "
-    "allow allowed use used describe describes anything".split()
+    "allow allowed use used describe describes anything cpt hcpcs icd".split()
 )
 
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
-    ("date", re.compile(r"\b(when|what date|which date|effective (date|on|as of)|start(ing)? date|since when|"
+    # "When is 99214 selected?" asks for a condition; "when did it take effect?" for a date.
+    ("date", re.compile(r"\b(when (did|was|were|will)|when does \w+( \w+){0,4} (take effect|start|begin|end|expire)|"
+                        r"what date|which date|effective (date|on|as of)|start(ing)? date|end date|since when|"
                         r"what year|deadline|expir\w*)\b", re.I)),
     ("money", re.compile(r"\b(fees?|price|costs?|reimburse\w*|allowable|allowed amount|payment amount|rvus?|"
                          r"relative value|dollars?|how much (do|does|will|would|did) \w+ (pay|reimburse|allow)|"
@@ -103,6 +106,11 @@ class Question:
     synonyms: tuple[str, ...] = field(default_factory=tuple)
     context: str = ""
     measure: str | None = None
+
+    @property
+    def asks_definition(self) -> bool:
+        """Whether the question asks what a code it names is ("What does 0999T describe?")."""
+        return bool(self.codes) and bool(_DEFINITION.search(self.query))
 
     @property
     def key_terms(self) -> tuple[str, ...]:
@@ -298,7 +306,7 @@ def _source_names(title: str, publisher: str) -> set[str]:
         if len(words) > 1 and len(initials) >= 3:
             names.add(initials)
     for ident in re.findall(r"\(([A-Z0-9][A-Z0-9 .-]{3,})\)", title):
-        if any(ch.isdigit() for ch in ident):
+        if any(ch.isdigit() for ch in ident) and not find_codes(ident):  # "(CPT 64615)" names a code, not the document
             names.add(ident.strip())
     return {n for n in names if len(n) >= 2}
 

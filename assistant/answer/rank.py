@@ -57,7 +57,7 @@ _PRESENT: dict[AnswerType, re.Pattern[str]] = {
     "money": re.compile(r"\$\s?\d|\b\d+\.\d\d\b|\bdollars?\b|\brvus? (of|is|are|=)\s*\d", re.I),
     "number": re.compile(r"(?<![\w.])\d{1,4}(?:\.\d+)?(?![\w])|" + _NUMBER_WORDS, re.I),
     "contact": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.|https?://"),
-    "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5})(?![\w])|\bmodifier\b|\bPOS\b", re.I),
+    "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5}|[A-TV-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4})(?![\w])|\bmodifier\b|\bPOS\b", re.I),
     "yesno": re.compile(
         r"\b(not|no|never|only|must|may|required|requires|covered|eligible|allowed|payable|medically necessary|"
         r"considered|limited|should)\b",
@@ -246,6 +246,36 @@ def features(
         1.0 if unit.kind == "fact" else 0.0,
         1.0 if _BIBLIOGRAPHY.search(unit.text) or _HISTORY_SECTION.search(unit.section or "") else 0.0,
     )
+
+
+_COUNTED = re.compile(r"(?<![\w.])(\d{1,3})[- ]?([a-z]{3,})", re.I)
+_AT_LEAST = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:or more|\+|or greater)\s+([a-z]{3,})", re.I)
+_AT_MOST = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:or fewer|or less)\s+([a-z]{3,})", re.I)
+_SPAN = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|–|to|through)\s*(\d{1,3})\s+([a-z]{3,})", re.I)
+
+
+def numeric_conflict(question: str, text: str) -> bool:
+    """Whether ``text`` states a count of something that excludes the question's count of it:
+    "5 or more muscles" for "3 muscles", "1-4 muscle(s)" for "6 muscles"."""
+    asked = [(int(n), _noun(w)) for n, w in _COUNTED.findall(question)]
+    if not asked:
+        return False
+    for n, noun in asked:
+        for low, word in _AT_LEAST.findall(text):
+            if _noun(word) == noun and n < int(low):
+                return True
+        for high, word in _AT_MOST.findall(text):
+            if _noun(word) == noun and n > int(high):
+                return True
+        for low, high, word in _SPAN.findall(text):
+            if _noun(word) == noun and not int(low) <= n <= int(high):
+                return True
+    return False
+
+
+def _noun(word: str) -> str:
+    """A counted noun's key: "muscles", "muscle" -> "muscl"."""
+    return word.lower().rstrip("s").rstrip("e")
 
 
 def _numeric_fit(question: str, text: str) -> float:

@@ -69,7 +69,7 @@ class EvidenceReader:
         )
         self._facts = {f.fact_id: f for f in index.facts}
         self._fact_units = {u.fact_id: u.position for u in self.evidence.units if u.fact_id}
-        self._payer_words = {
+        self.payer_words = {
             key: re.compile(
                 r"(?<![\w&])(" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in entry.aliases) + r")(?![\w&])",
                 re.IGNORECASE,
@@ -106,7 +106,7 @@ class EvidenceReader:
                     ranked,
                     asked,
                     self.evidence,
-                    self._payer_words,
+                    self.payer_words,
                     threshold=self.weights.threshold,
                     margin=self.weights.margin,
                     limit=top_k or self.settings.max_units,
@@ -172,7 +172,7 @@ class EvidenceReader:
             for position in inside:
                 if position is not None and position not in passages:
                     passages[position] = 1.0 / place
-        return rank(self.evidence, question, vector, self.weights, self._payer_words, passages, allowed)
+        return rank(self.evidence, question, vector, self.weights, self.payer_words, passages, allowed)
 
     def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:
         """The ``k`` best evidence units for a standalone ``query``, each with its text as the
