@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -279,6 +280,11 @@ def bench(
         bool,
         typer.Option("--incremental", help="Time index builds instead: full rebuild vs adding and removing a document."),
     ] = False,
+    realdocs: Annotated[
+        Path | None,
+        typer.Option(help="Ask a real-document set's questions against a private corpus with its documents ingested."),
+    ] = None,
+    workdir: Annotated[Path | None, typer.Option(help="With --realdocs: keep and reuse the private corpus here.")] = None,
 ) -> None:
     """Time warm /v1/chat requests (median, p95) beside an HTTP baseline and in-process answering."""
     from pathlib import Path
@@ -291,17 +297,38 @@ def bench(
     from assistant.evaluation.bench import run_benchmark, serve_in_thread
     from assistant.evaluation.dataset import load_items
 
-    items = [i for name in ("dev", "test") for i in load_items(Path(eval_dir) / f"{name}.jsonl") if len(i.turns) == 1]
-    sample = [i.turns[0] for i in items][:questions]
+    if url and realdocs:
+        errors.print("[red]--realdocs[/red] benchmarks a server it starts itself; it cannot be combined with --url.")
+        raise typer.Exit(2)
+    if realdocs:
+        from assistant.evaluation.realdocs import QUESTIONS
+
+        lines = (realdocs / QUESTIONS).read_text(encoding="utf-8").splitlines()
+        turns = [json.loads(line)["turns"] for line in lines if line.strip()]
+        sample = [t[0] for t in turns if len(t) == 1][:questions]
+    else:
+        items = [i for name in ("dev", "test") for i in load_items(Path(eval_dir) / f"{name}.jsonl") if len(i.turns) == 1]
+        sample = [i.turns[0] for i in items][:questions]
     if url:
         timings = run_benchmark(url, sample, None, rounds)
     else:
+        import tempfile
+
         from assistant.pipeline import load_answerer, make_embedder
 
         settings = _settings()
-        answerer = load_answerer(settings, make_embedder(settings))
-        with serve_in_thread(settings, answerer) as served:
-            timings = run_benchmark(served, sample, answerer, rounds)
+        embedder = make_embedder(settings)
+        with tempfile.TemporaryDirectory(prefix="assistant-bench-") as temporary:
+            if realdocs:
+                from assistant.evaluation.realdocs import corpus_with_realdocs
+
+                private = workdir or Path(temporary)
+                private.mkdir(parents=True, exist_ok=True)
+                with console.status("Ingesting the real documents into a private corpus copy..."):
+                    settings, _ = corpus_with_realdocs(settings, realdocs, private, embedder)
+            answerer = load_answerer(settings, embedder)
+            with serve_in_thread(settings, answerer) as served:
+                timings = run_benchmark(served, sample, answerer, rounds)
     table = Table(title=f"Latency over {len(sample)} questions x {rounds} rounds (ms)")
     for column in ("call", "n", "p50", "p95", "max", "p50 / health p50"):
         table.add_column(column, justify="left" if column == "call" else "right")

@@ -116,7 +116,7 @@ def _defines(text: str, code: str) -> bool:
     code = re.escape(code)
     return bool(
         re.search(rf"(?<![\w.]){code}(?![\w])\)?,?\s*(is|are|describes|means|refers to|covers|reports|\(|:|-|–)", text, re.I)
-        or re.search(rf"\w{{4,}}\s*\((?:CPT|HCPCS|code)?\s*(?:code\s*)?{code}\)", text, re.I)  # "... for chronic migraine (CPT 64615)"
+        or re.search(rf"\w{{4,}}\s*\((?:CPT|HCPCS|code)?\s*(?:code\s*)?{code}\)", text, re.I)  # "... of the face (CPT 64612)"
     )
 
 

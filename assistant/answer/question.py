@@ -262,7 +262,7 @@ def is_elliptical(turn: str) -> bool:
         return True
     if not _QUESTION_WORDS.search(turn):
         return len(words) <= 6
-    return len(words) <= 8 and bool(_BACK_REFERENCE.search(turn))
+    return len(words) <= 12 and bool(_BACK_REFERENCE.search(turn))
 
 
 def _has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:
