@@ -25,6 +25,7 @@ from assistant.answer.quotes import SentenceQuoter
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
 from assistant.answer.wording import wording_scores
+from assistant.answer.writer import with_markers
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import (
@@ -557,7 +558,7 @@ class FactsFirstAnswerer:
             if unsupported_entities(text, quotes, [documents[d] for d, *_ in spans], self.recognizer):
                 continue
             markers = [self._cite(citations, d, s, e, score) for d, s, e, score in spans]
-            sentences.append(_with_markers(text, markers))
+            sentences.append(with_markers(text, markers))
         if not sentences and not draft.abstained:
             draft = self._abstain(self.phrasebook.phrasings.unsupported, draft.intent)
         if draft.abstained:
@@ -657,15 +658,6 @@ def _dated(fact: Fact) -> str:
     if fact.effective_to:
         span.append(f"until {fact.effective_to}")
     return f"{fact.statement.rstrip('.')} (in effect {' '.join(span)})."
-
-
-def _with_markers(sentence: str, markers: list[int]) -> str:
-    """Put ``[n]`` markers before the sentence's closing punctuation."""
-    tags = "".join(f"[{m}]" for m in markers)
-    stripped = sentence.rstrip()
-    if stripped.endswith((".", "!", "?")):
-        return f"{stripped[:-1]} {tags}{stripped[-1]}"
-    return f"{stripped} {tags}"
 
 
 def _publisher_patterns(documents: Iterable[Document]) -> list[re.Pattern[str]]:

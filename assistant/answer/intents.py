@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from assistant.answer.entities import SUBJECT_CODE_KINDS, Entity
+from assistant.answer.entities import Entity
 from assistant.answer.phrasebook import IntentSpec
+from assistant.answer.question import mask_codes
 from assistant.embed.protocol import Embedder
 
 
@@ -60,22 +61,5 @@ class IntentClassifier:
         return sorted(scores, key=lambda s: -s.score)
 
 
-_CODE_PREFIX_RE = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
-
-
-_MASKS = {"cpt": "it", "hcpcs": "this drug", "icd": "this diagnosis", "nucc": "this provider type"}
-
-
-def mask_codes(text: str, entities: list[Entity]) -> str:
-    """``text`` with subject codes and their prefix replaced by a word for their kind.
-
-    "Is CPT 64642 covered by Aetna?" -> "Is it covered by Aetna?"; "Is J0588 billed per unit?" -> "Is this
-    drug billed per unit?": the kind of code says something about the question, its number does not.
-    """
-    for entity in sorted(entities, key=lambda e: -e.start):
-        if entity.kind in SUBJECT_CODE_KINDS:
-            prefix = _CODE_PREFIX_RE.search(text[: entity.start])
-            start = prefix.start() if prefix else entity.start
-            text = text[:start] + _MASKS[entity.kind] + text[entity.end :]
-    return text
-
+# One masking rule for both answerers (defined with the question reader).
+__all__ = ["IntentClassifier", "IntentScore", "mask_codes"]

@@ -115,7 +115,7 @@ class Composer:
     def _render(self, group: list[EvidenceUnit], score: float) -> str:
         first = group[0]
         if first.kind == "fact":
-            return _with_markers(first.text, [self.cite(first, score)])
+            return with_markers(first.text, [self.cite(first, score)])
         parts = [f'"{_clean(u.text)}" [{self.cite(u, score)}]' for u in group]
         document = self.evidence.documents[first.doc_id]
         if document.publisher and document.publisher != UNKNOWN_PUBLISHER:
@@ -129,7 +129,7 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _with_markers(sentence: str, markers: list[int]) -> str:
+def with_markers(sentence: str, markers: list[int]) -> str:
     """Put ``[n]`` markers before the sentence's closing punctuation."""
     tags = "".join(f"[{m}]" for m in markers)
     stripped = sentence.rstrip()
