@@ -167,12 +167,13 @@ class QuestionReader:
         Raises:
             ValueError: ``user_turns`` holds no text.
         """
-        turns = [self.shorthand.expand(t.strip()) for t in user_turns if t.strip()]
-        if not turns:
+        written = [t.strip() for t in user_turns if t.strip()]
+        if not written:
             raise ValueError("user_turns must hold at least one non-blank message")
+        turns = [self.shorthand.expand(t) for t in written]
         last = turns[-1]
         earlier = turns[:-1][-_LOOKBACK:]
-        if earlier and is_elliptical(last):
+        if earlier and is_elliptical(written[-1]):  # judged as typed, before shorthand is spelled out
             if _has_own_predicate(last, self.recognizer):
                 # "what must the record show for it?": its own question about what was named before.
                 carried = self._carried_names(earlier[-1], last)
