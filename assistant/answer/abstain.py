@@ -140,10 +140,10 @@ def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet,
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
-    return word
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word  # "pays" -> "pay"
 
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")

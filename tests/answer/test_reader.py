@@ -169,3 +169,14 @@ def test_13_adding_an_unrelated_document_leaves_answers_unchanged(
     assert not before.abstained and not after.abstained
     assert before.text == after.text
     assert NOTE not in cited_docs(after, with_note)
+
+
+@pytest.fixture(scope="module")
+def with_frequency(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a short note that states a payment frequency in words."""
+    return _ingest("with-frequency", ["harbor-point-frequency-note.md"], tmp_path_factory, real_embedder)
+
+
+def test_10_a_follow_up_asking_how_often_is_answered_by_a_frequency_in_words(with_frequency: GroundedAnswerer) -> None:
+    answer = answered(with_frequency, "Does Harbor Point Health require prior auth for 64612?", "And how often does it pay for it?")
+    assert "once every twelve weeks" in answer.text
