@@ -303,8 +303,12 @@ def bench(
     if realdocs:
         from assistant.evaluation.realdocs import QUESTIONS
 
-        lines = (realdocs / QUESTIONS).read_text(encoding="utf-8").splitlines()
-        turns = [json.loads(line)["turns"] for line in lines if line.strip()]
+        try:
+            lines = (realdocs / QUESTIONS).read_text(encoding="utf-8").splitlines()
+            turns = [json.loads(line)["turns"] for line in lines if line.strip()]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            errors.print(f"[red]Cannot read {escape(str(realdocs / QUESTIONS))}:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
         sample = [t[0] for t in turns if len(t) == 1][:questions]
     else:
         items = [i for name in ("dev", "test") for i in load_items(Path(eval_dir) / f"{name}.jsonl") if len(i.turns) == 1]
