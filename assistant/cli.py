@@ -49,15 +49,17 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
 ) -> None:
     """Build the index from corpus/ (skipped when corpus and settings are unchanged)."""
+    from assistant.cli_recovery import exclusive
     from assistant.pipeline import build_index, index_state, make_embedder
 
     settings = _settings()
-    if not force and index_state(settings) == "fresh":
-        console.print(f"Index in {settings.index_dir} is up to date; nothing to do (use --force to rebuild).")
-        return
-    with console.status("Loading the embedding model..."):
-        embedder = make_embedder(settings)
-    report = build_index(settings, embedder, force=force, show_progress=True)
+    with exclusive(settings, errors):  # one writer at a time; leftovers of killed commands recovered first
+        if not force and index_state(settings) == "fresh":
+            console.print(f"Index in {settings.index_dir} is up to date; nothing to do (use --force to rebuild).")
+            return
+        with console.status("Loading the embedding model..."):
+            embedder = make_embedder(settings)
+        report = build_index(settings, embedder, force=force, show_progress=True)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     console.print(f"Built index [bold]{report.index_version}[/bold] ({counts}) in {report.path}")
     how = "incremental: " if report.incremental else "full: "
@@ -70,6 +72,7 @@ def ask(
     top_k: Annotated[int | None, typer.Option(min=1, max=MAX_TOP_K, help="Passages to retrieve (1-50).")] = None,
 ) -> None:
     """Answer a question (several arguments = a conversation, the last one answered)."""
+    from assistant.cli_recovery import start_up
     from assistant.pipeline import load_answerer, make_embedder
 
     settings = _settings()
@@ -77,6 +80,7 @@ def ask(
     if not turns:
         errors.print("[red]Give a question[/red], e.g. assistant ask \"Is CPT 64642 covered by Aetna?\"")
         raise typer.Exit(2)
+    start_up(settings, errors)
     answerer = load_answerer(settings, make_embedder(settings))
     answer = answerer.answer(turns, top_k=top_k)
     status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
@@ -104,12 +108,14 @@ def search(
     k: Annotated[int, typer.Option(min=1, max=MAX_TOP_K, help="Number of passages (1-50).")] = 5,
 ) -> None:
     """Show the ranked passages retrieval finds for a query."""
+    from assistant.cli_recovery import start_up
     from assistant.pipeline import load_answerer, make_embedder
 
     if not query.strip():  # the API refuses a blank q too: it would rank arbitrary passages
         errors.print("[red]Give a query[/red], e.g. assistant search \"modifier 59\"")
         raise typer.Exit(2)
     settings = _settings()
+    start_up(settings, errors)
     answerer = load_answerer(settings, make_embedder(settings))
     for rank, hit in enumerate(answerer.search(query, top_k=k), start=1):
         p = hit.passage
@@ -132,6 +138,7 @@ def serve(
     from assistant.api.access_log import server_log_config
     from assistant.api.app import create_app
     from assistant.api.security import is_loopback, load_api_keys
+    from assistant.cli_recovery import start_up
     from assistant.pipeline import index_state
 
     settings = _settings()
@@ -148,6 +155,7 @@ def serve(
             "ASSISTANT_API_KEYS_FILE), bind to 127.0.0.1, or pass --allow-no-auth to serve it open."
         )
         raise typer.Exit(2)
+    start_up(settings, errors)
     state = index_state(settings)
     if state != "fresh":
         errors.print(f"[red]The index is {state}.[/red] Run `assistant build` first (make run does it for you).")
@@ -413,6 +421,7 @@ def ingest(
     """
     from assistant import pipeline
     from assistant.cli_ingest import ingest_jobs, run_ingest
+    from assistant.cli_recovery import transaction
     from assistant.sources import IngestRun
 
     settings = _settings()
@@ -420,13 +429,16 @@ def ingest(
     single = "--id" if doc_id else "--replaces" if replaces else None
     jobs = ingest_jobs(paths or [], manifest, base, single, errors,
                        per_file=[doc_id, title, publisher, source_url, codes, effective, replaces])
-    run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), allow_duplicate=allow_duplicate, ocr=ocr)
-    try:
-        outcome = run_ingest(settings, run, jobs, console, errors, lambda s: pipeline.make_embedder(s))
-    except AssistantError as exc:
-        errors.print(f"[red]Error:[/red] {escape(str(exc))}")
-        errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
-        raise typer.Exit(1) from exc
+    # One transaction: the corpus files and the index build commit together or not at all, even if killed.
+    with transaction(settings, errors) as changes:
+        run = IngestRun(settings, overrides, encoding=encoding, today=dt.date.today(), allow_duplicate=allow_duplicate,
+                        ocr=ocr, changes=changes)
+        try:
+            outcome = run_ingest(settings, run, jobs, console, errors, lambda s: pipeline.make_embedder(s))
+        except AssistantError as exc:
+            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+            errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
+            raise typer.Exit(1) from exc
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
 
@@ -508,16 +520,18 @@ def sources_remove(
     """Delete a document added with `assistant ingest`, then update the index."""
     from assistant import pipeline
     from assistant.cli_ingest import print_built, rebuild_quietly
+    from assistant.cli_recovery import transaction
     from assistant.sources import remove_source
 
     settings = _settings()
-    removal = remove_source(settings, doc_id, force=force)
-    try:
-        report = rebuild_quietly(settings, removal.changes, lambda s: pipeline.make_embedder(s), console)
-    except AssistantError as exc:
-        errors.print(f"[red]Error:[/red] {escape(str(exc))}")
-        errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
-        raise typer.Exit(1) from exc
+    with transaction(settings, errors) as changes:  # the removal and the index update commit together
+        removal = remove_source(settings, doc_id, force=force, changes=changes)
+        try:
+            report = rebuild_quietly(settings, removal.changes, lambda s: pipeline.make_embedder(s), console)
+        except AssistantError as exc:
+            errors.print(f"[red]Error:[/red] {escape(str(exc))}")
+            errors.print("The change was undone: corpus/ is as it was and the index is unchanged.")
+            raise typer.Exit(1) from exc
     facts = sum(len(ids) for ids in removal.facts.values())
     console.print(f"Removed {escape(doc_id)}" + (f" and {facts} fact(s) quoting it." if facts else "."))
     if removal.restored:

@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from assistant.faults import fault_point
+
 
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
@@ -31,6 +33,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        fault_point("atomic-write.before-replace")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -38,7 +41,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 class ChangeSet:
-    """Files written or deleted as one change, each remembered first so the change can be undone."""
+    """Files written or deleted as one change, each remembered first so the change can be undone.
+
+    The memory lives in this process; a subclass that overrides :meth:`_before_change` can also
+    record each change durably first (``assistant.store.journal``), so that a killed process's
+    change is undone at the next start.
+    """
 
     def __init__(self) -> None:
         """Start an empty change."""
@@ -51,13 +59,18 @@ class ChangeSet:
 
     def write_text(self, path: Path, text: str) -> None:
         """Atomically replace (or create) ``path`` with ``text``."""
+        data = text.encode("utf-8")
         self._remember(path)
-        write_text_atomic(path, text)
+        self._before_change(path, self._before[path], data)
+        write_bytes_atomic(path, data)
+        fault_point("change.written")
 
     def delete(self, path: Path) -> None:
         """Delete ``path``."""
         self._remember(path)
+        self._before_change(path, self._before[path], None)
         path.unlink()
+        fault_point("change.deleted")
 
     def undo(self) -> None:
         """Put every touched file back as it was before this change (created files are deleted)."""
@@ -67,6 +80,10 @@ class ChangeSet:
             else:
                 write_bytes_atomic(path, before)
         self._before.clear()
+
+    def _before_change(self, path: Path, before: bytes | None, after: bytes | None) -> None:
+        """Called before ``path`` changes from ``before`` (this change's first sight of it) to
+        ``after`` (None: deleted); does nothing here."""
 
     def _remember(self, path: Path) -> None:
         if path not in self._before:

@@ -16,10 +16,12 @@ from assistant.answer.rank import load_weights
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
 from assistant.errors import CorpusError, IndexMismatchError, IndexMissingError
+from assistant.faults import fault_point
 from assistant.ingest.corpus import Corpus, corpus_files, corpus_hash, load_corpus
 from assistant.retrieve import RetrievalSettings
-from assistant.store.disk import load_index, read_manifest, save_index
+from assistant.store.disk import current_folder, load_index, read_manifest, save_index
 from assistant.store.hybrid import build_hybrid_index
+from assistant.store.journal import served_corpus_files
 from assistant.store.manifest import BuildInputs
 from assistant.store.reuse import ReusingEmbedder, reusable_vectors
 
@@ -55,12 +57,21 @@ def build_inputs(settings: Settings) -> BuildInputs:
     )
 
 
+def served_inputs(settings: Settings) -> BuildInputs:
+    """The inputs of the corpus as last committed: like :func:`build_inputs`, except that files an
+    ingest or removal still in progress has changed count as they were (its build is not current
+    yet, so the build that is current is the one to serve)."""
+    return build_inputs(settings).model_copy(
+        update={"corpus_hash": corpus_hash(served_corpus_files(corpus_files(settings.corpus_dir), settings.index_dir))}
+    )
+
+
 def index_state(settings: Settings) -> IndexState:
-    """Whether the index on disk matches the corpus and settings (no model is loaded)."""
+    """Whether the index on disk matches the corpus (as last committed) and settings (no model is loaded)."""
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         return "missing"
-    return "fresh" if manifest.inputs == build_inputs(settings) else "stale"
+    return "fresh" if manifest.inputs == served_inputs(settings) else "stale"
 
 
 def check_claims(corpus: Corpus, recognizer: EntityRecognizer) -> None:
@@ -95,9 +106,10 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
     inputs = build_inputs(settings)
     manifest = read_manifest(settings.index_dir)
     if not force and manifest is not None and manifest.inputs == inputs:
-        return BuildReport(False, manifest.index_version, manifest.counts, settings.index_dir / manifest.index_version)
+        return BuildReport(False, manifest.index_version, manifest.counts, current_folder(settings.index_dir))
     corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     check_claims(corpus, EntityRecognizer(load_phrasebook(settings.prompts_dir).vocabulary))
+    fault_point("build.corpus-read")
     known = None if force else reusable_vectors(settings.index_dir, inputs, embedder)
     reusing = ReusingEmbedder(embedder, known or {})
     index = build_hybrid_index(
@@ -110,6 +122,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         embedder=reusing,
         show_progress=show_progress,
     )
+    fault_point("build.embedded")
     path = save_index(index, settings.index_dir, inputs, corpus_files(settings.corpus_dir), embedder=embedder.name)
     counts = {
         "documents": len(corpus.documents),
@@ -126,11 +139,13 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
 def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | None = None) -> GroundedAnswerer:
     """Load the verified current index and wire a grounded answerer around it.
 
+    The index must match the settings and the corpus as last committed (:func:`served_inputs`).
+
     Raises:
         IndexMissingError / IndexMismatchError: no usable index; the message says how to rebuild.
         ConfigError: prompts/ is invalid.
     """
-    index = load_index(index_dir or settings.index_dir, build_inputs(settings), embedder.dimension)
+    index = load_index(index_dir or settings.index_dir, served_inputs(settings), embedder.dimension)
     return GroundedAnswerer(
         index=index,
         embedder=embedder,
@@ -160,6 +175,7 @@ __all__ = [
     "build_index",
     "build_inputs",
     "index_state",
+    "served_inputs",
     "load_answerer",
     "make_embedder",
 ]

@@ -2,7 +2,9 @@
 
 Every change to corpus/ is one ``ChangeSet``: when the rebuild that follows fails (a fact no longer
 finds its quote in a new version, an id clashes ...) the files are put back as they were, so the
-corpus and the index never disagree and nothing is left half-written.
+corpus and the index never disagree and nothing is left half-written. The command line passes a
+journalled change set (``assistant.store.recovery.corpus_transaction``), so that holds even when
+the process is killed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
 from assistant.errors import DuplicateSourceError, NotFoundError, SourceError, SourceRemovalError
+from assistant.faults import fault_point
 from assistant.fileio import ChangeSet
 from assistant.ingest.catalog import StoredDocument, drop_facts, facts_citing, stored_documents
 from assistant.ingest.corpus import load_corpus
@@ -76,13 +79,14 @@ class IngestRun:
 
     def __init__(
         self, settings: Settings, overrides: Overrides, *, encoding: str | None, today: dt.date,
-        allow_duplicate: bool = False, ocr: bool = False,
+        allow_duplicate: bool = False, ocr: bool = False, changes: ChangeSet | None = None,
     ) -> None:
         """Read the documents already in the corpus (a CorpusError if one is invalid).
 
         ``overrides`` apply to every file unless :meth:`ingest` is given its own (a manifest entry);
         ``allow_duplicate`` accepts a text that is already in the corpus under another id; with
-        ``ocr``, PDF pages without a text layer are read by tesseract.
+        ``ocr``, PDF pages without a text layer are read by tesseract. Files are written through
+        ``changes`` (a new plain ``ChangeSet`` when None).
         """
         self.settings = settings
         self.ocr = ocr
@@ -90,7 +94,7 @@ class IngestRun:
         self.encoding = encoding
         self.today = today
         self.allow_duplicate = allow_duplicate
-        self.changes = ChangeSet()
+        self.changes = changes if changes is not None else ChangeSet()
         self._folder = settings.corpus_dir / "documents"
         self._documents = stored_documents(self._folder)
         self._texts = CorpusTexts(self._documents)
@@ -122,6 +126,7 @@ class IngestRun:
             min_main_chars=self.settings.min_main_text_chars,
             ocr=self.ocr,
         )
+        fault_point("ingest.extracted")
         existing = self._documents.get(doc_id)
         same = self._texts.same_text(extracted.text, other_than={doc_id, *([replaced.header.id] if replaced else [])})
         if same is not None and not self.allow_duplicate:
@@ -204,11 +209,12 @@ def _duplicate_message(path: Path, same: StoredDocument) -> str:
     )
 
 
-def remove_source(settings: Settings, doc_id: str, *, force: bool) -> Removal:
+def remove_source(settings: Settings, doc_id: str, *, force: bool, changes: ChangeSet | None = None) -> Removal:
     """Delete an ingested document (and, with ``force``, the quoted facts citing it).
 
     When the document had superseded another (``--replaces``), that older version becomes
-    current again (``Removal.restored``).
+    current again (``Removal.restored``). Files change through ``changes`` (a new plain
+    ``ChangeSet`` when None), so the caller can undo them.
 
     Raises:
         NotFoundError: no document has this id.
@@ -238,7 +244,7 @@ def remove_source(settings: Settings, doc_id: str, *, force: bool) -> Removal:
             f"{doc_id!r} is quoted by facts in corpus/facts ({named}); nothing was removed. Remove those facts "
             "first, or pass --force to remove them together with the document."
         )
-    changes = ChangeSet()
+    changes = changes if changes is not None else ChangeSet()
     for path in citing:
         drop_facts(path, doc_id, changes)
     changes.delete(stored.path)

@@ -42,7 +42,12 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from assistant.pipeline import load_answerer, make_embedder
+        from assistant.store.recovery import recover
 
+        if answerer is None:  # start-up: finish what killed commands left, and say so (counts only)
+            recovered = recover(settings.index_dir).describe(settings.index_dir)
+            if recovered:
+                log.warning(recovered)
         first = answerer if answerer is not None else load_answerer(settings, make_embedder(settings))
         live = LiveAnswerer(first, settings.index_dir, functools.partial(load_answerer, settings, first.embedder))
         app.state.live = live

@@ -10,8 +10,12 @@ Layout::
         passages.jsonl  sentences.jsonl  facts.jsonl  documents.jsonl
         bm25/...               bm25s files
 
-A build is written to a temporary folder, checked, then renamed into place; CURRENT is switched
-last with ``os.replace``. A reader therefore sees the old build or the new one, never half of one.
+A build is written to a temporary folder (``.tmp-*``), checked, then renamed to a folder of its
+own (its version, or ``<version>-2`` ... while a folder of that name is still in use, as when
+``build --force`` remakes the current build); ``CURRENT`` is switched last with ``os.replace``,
+and only then are older builds removed. A reader therefore sees the old build or the new one,
+never half of one, and at every moment ``CURRENT`` names a complete build. Leftovers of a killed
+build are removed at the next start (:mod:`assistant.store.recovery`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from assistant.errors import REBUILD_HINT, IndexMismatchError, IndexMissingError
+from assistant.faults import fault_point
 from assistant.fileio import sha256_file, write_text_atomic
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 from assistant.store.hybrid import HybridIndex
@@ -78,18 +83,39 @@ def save_index(
             files=files,
         )
         (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        final = index_dir / index.index_version
-        if final.exists():
-            retired = index_dir / f".old-{index.index_version}-{os.getpid()}"
-            os.replace(final, retired)
-            shutil.rmtree(retired, ignore_errors=True)
+        fault_point("build.staged")
+        # Never over the current build: a forced rebuild of the same version gets a folder of its own.
+        final = free_folder(index_dir, index.index_version)
         os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_text_atomic(index_dir / CURRENT, index.index_version + "\n")
-    _prune(index_dir, keep=index.index_version)
+    fault_point("build.moved-in")
+    write_text_atomic(index_dir / CURRENT, final.name + "\n")  # the switch: the commit point
+    fault_point("build.switched")
+    _prune(index_dir, keep=final.name)
+    fault_point("build.pruned")
     return final
+
+
+def free_folder(index_dir: Path, version: str) -> Path:
+    """``index_dir/version``, or ``version-2``, ``version-3`` ... when that name is taken."""
+    folder, number = index_dir / version, 1
+    while folder.exists():
+        number += 1
+        folder = index_dir / f"{version}-{number}"
+    return folder
+
+
+def complete_build(folder: Path) -> Manifest | None:
+    """The manifest of the build in ``folder`` when every file it lists is there with its
+    checksum, else None (a build whose writing was interrupted, or a damaged one)."""
+    try:
+        manifest = Manifest.model_validate_json((folder / MANIFEST).read_text(encoding="utf-8"))
+        intact = all(sha256_file(folder / name) == checksum for name, checksum in manifest.files.items())
+    except (OSError, ValidationError, UnicodeDecodeError):
+        return None
+    return manifest if intact else None
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -161,11 +187,13 @@ def _write_parts(index: HybridIndex, folder: Path) -> None:
     faiss.write_index(index.passage_index, str(folder / "passages.faiss"))
     np.save(folder / "sentences.npy", index.sentence_vectors, allow_pickle=False)
     np.save(folder / "facts.npy", index.fact_vectors, allow_pickle=False)
+    fault_point("build.vectors-written")
     _write_jsonl(folder / "documents.jsonl", index.documents.values())
     _write_jsonl(folder / "facts.jsonl", index.facts)
     _write_jsonl(folder / "passages.jsonl", index.passages)
     _write_jsonl(folder / "sentences.jsonl", index.sentences)
     _write_jsonl(folder / "conflicts.jsonl", index.conflicts)
+    fault_point("build.records-written")
     index.bm25.save(str(folder / "bm25"), show_progress=False)
 
 
@@ -211,7 +239,11 @@ def _read_jsonl(path: Path, cls: type[T]) -> list[T]:
 
 
 def _prune(index_dir: Path, keep: str) -> None:
-    """Remove builds other than ``keep`` (a running server holds its build in memory)."""
+    """Remove builds other than ``keep`` (a running server holds its build in memory).
+
+    Hidden entries are left alone: another build's staging folder, the change journal; the
+    leftovers of killed processes among them go at the next start, under the writer lock.
+    """
     for child in index_dir.iterdir():
-        if child.is_dir() and child.name != keep and not child.name.startswith(".tmp-"):
+        if child.is_dir() and child.name != keep and not child.name.startswith("."):
             shutil.rmtree(child, ignore_errors=True)
