@@ -130,6 +130,8 @@ def drop(index_dir: Path, record: JournalRecord | None) -> None:
 class JournaledChangeSet(ChangeSet):
     """A :class:`ChangeSet` over corpus files that journals each change under ``index_dir`` first.
 
+    Only for files the corpus hash covers (``corpus_files``: documents, facts, references,
+    conflicts): whether the change committed is read from the build manifest's list of them.
     Use it inside :func:`assistant.store.recovery.corpus_transaction`, which holds the writer
     lock and settles the journal when the change ends.
     """
