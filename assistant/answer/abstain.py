@@ -64,8 +64,14 @@ def choose(
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
     carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
-    if carrying and question.key_terms:
+    if carrying and question.codes:
+        # A unit that names the asked code speaks for it before one that only shares its document.
+        naming = [s for s in carrying if _names_any(s.unit, question.codes, evidence)]
+        carrying = naming or carrying
+    if carrying and question.subject_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
+        # A question naming only its measure ("how many times can we bill X?") is left to the
+        # answer-type check below: "once per treatment episode" shares no word with it.
         names = list(payer_words.values())
         carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence, names)]
         if not carrying:
@@ -111,6 +117,23 @@ def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer
     return True
 
 
+_LOOK_BACK = 3  # sentences before a unit that may name the code it goes on about
+
+
+def _names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet) -> bool:
+    """Whether ``unit``, its lead-in or one of the few sentences before it in its section names
+    one of ``codes`` (ranges count): "Report CPT 64615 once per session. Bill the drug with J0585 ..."."""
+    around = [unit]
+    if unit.lead_in is not None:
+        around.append(evidence.units[unit.lead_in])
+    for position in range(unit.position - 1, max(unit.position - 1 - _LOOK_BACK, -1), -1):
+        before = evidence.units[position]
+        if unit.kind == "fact" or before.doc_id != unit.doc_id or before.section != unit.section:
+            break
+        around.append(before)
+    return any(u.names_code(c) for u in around for c in codes)
+
+
 def _defines(text: str, code: str) -> bool:
     """Whether ``text`` says what ``code`` is: "CPT 64615 is ...", "0999T describes ...", "64612 (...): ..."."""
     code = re.escape(code)
@@ -136,7 +159,11 @@ def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet,
     for pattern in names:
         text = pattern.sub(" ", text)
     stems = {_stem(w) for w in _WORDS.findall(text.lower())}
-    return any(_stem(t) in stems for t in terms)
+    if any(_stem(t) in stems for t in terms):
+        return True
+    # A clipped word ("psych", "eval") stands for the words it begins ("psychiatric", "evaluation").
+    clipped = tuple(t for t in terms if len(t) >= 4)
+    return bool(clipped) and any(s.startswith(clipped) for s in stems)
 
 
 def _stem(word: str) -> str:
@@ -156,12 +183,20 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
     if unit.lead_in is not None:
         texts.append(evidence.units[unit.lead_in].text)
     texts += [u.text for u in evidence.following_items(unit, 12)]
-    if question.expects == "number":
-        # The question's own codes and numbers are no answer to "how many".
+    if question.expects in ("number", "code"):
+        # The question's own codes are no answer to "how many" or "which code".
         texts = [re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, question.codes or ("\0",))) + r")(?![\w])", "", t) for t in texts]
+    if question.expects == "code" and _MODIFIER_ASKED.search(question.query):
+        return any(_MODIFIER_VALUE.search(t) for t in texts)
+    texts = [_LIST_MARKER.sub(" ", t) for t in texts]  # "2." and "(1)" number a list, they answer nothing
     if question.measure:
         return any(_MEASURED[_measure_key(question.measure)].search(t) for t in texts)
     return any(has_answer_type(t, question.expects) for t in texts)
+
+
+# "which modifier ..." is answered by a modifier's value: "modifier FT", "-25", "the GA modifier".
+_MODIFIER_ASKED = re.compile(r"\b(which|what) (\w+ ){0,2}modifiers?\b", re.I)
+_MODIFIER_VALUE = re.compile(r"\b(?i:modifiers?)\s+-?[A-Z0-9]{2}\b|(?<![\w-])-[A-Z0-9]{2}\b|\b[A-Z0-9]{2}\s+(?i:modifiers?)\b")
 
 
 def _measure_key(measure: str) -> str:
@@ -184,6 +219,7 @@ _MEASURE_WORDS = {
     "bmi": {"bmi"},
     "age": {"age"},
     "percent": {"percent", "%"},
+    "duration": {"duration"},
 }
 # A number counted in the asked measure ("53 minutes", "once every twelve weeks", "BMI ≥ 40").
 _MEASURED = {
@@ -198,10 +234,12 @@ _MEASURED = {
     "bmi": re.compile(r"\bBMI\b[^.;]{0,30}\d|\d+(?:\.\d+)?\s*kg/m", re.I),
     "age": re.compile(rf"\bage[sd]?\s*(?:of\s*)?{_NUMBER}|{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*years? (?:of age|old)|\b\d+\s*(?:-|–|to)\s*\d+ years\b", re.I),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*(?:%|percent)", re.I),
+    "duration": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I),
     "other": re.compile(r"\d"),
 }
 
 
+_LIST_MARKER = re.compile(r"(?<![\w.])\(\d{1,2}\)|(?:^|(?<=\s))\d{1,2}\.(?=\s)")
 _TYPE_NAMES = {"contact": "phone number or contact", "date": "date", "money": "amount", "number": "number", "code": "code"}
 
 

@@ -122,7 +122,17 @@ class Question:
         named |= {
             w.lower() for e in self.entities if e.kind != "concept" for w in _WORD.findall(self.query[e.start : e.end])
         }
-        return tuple(w for w in self.focus if w not in named and w not in _META)
+        named |= answer_words(self.query)  # "how many": the kind of answer, not its subject
+        # A named source's words as the question splits them: "CPCP051" -> "cpcp", "BCBSTX" -> "bcbst".
+        prefixes = tuple(n for n in named if len(n) >= 4)
+        return tuple(w for w in self.focus if w not in named and w not in _META and not w.startswith(prefixes)
+                     and not any(n.startswith(w) for n in prefixes))
+
+    @property
+    def subject_terms(self) -> tuple[str, ...]:
+        """``key_terms`` without the measure asked ("times", "minutes"): what the answer is about."""
+        measures = {m.group(1).lower() for m in _MEASURE.finditer(self.query)}
+        return tuple(w for w in self.key_terms if w not in measures)
 
     @property
     def search_text(self) -> str:
@@ -205,7 +215,7 @@ class QuestionReader:
             if pattern.search(query):
                 named |= ids
                 names.append(name)
-        words = [w.lower() for w in _WORD.findall(query)]
+        words = [_bare(w.lower()) for w in _WORD.findall(query)]
         synonyms = sorted({s for w in words for s in self.synonyms.get(w, ()) if s not in words})
         focus = tuple(dict.fromkeys(w for w in words if w not in _STOP and len(w) > 2 and not w.isdigit()))
         return Question(
@@ -234,6 +244,23 @@ def expected_answer(question: str) -> AnswerType:
     return "other"
 
 
+def _bare(word: str) -> str:
+    """A word without a possessive or a closing quote: "what's" -> "what", "with'" -> "with"."""
+    return re.sub(r"'s?$", "", word)
+
+
+def answer_words(question: str) -> set[str]:
+    """The words that say what kind of answer is asked ("how many", "what date"), lower case; the
+    measure itself ("times", "minutes") is not among them."""
+    words: set[str] = set()
+    for _, pattern in _EXPECTS:
+        match = pattern.search(question)
+        if match:
+            words |= {w.lower() for w in _WORD.findall(match.group(0))}
+            break
+    return words - {m.group(1).lower() for m in _MEASURE.finditer(question)}
+
+
 _MEASURE = re.compile(
     r"\b(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|units?|sessions?|visits?|times|treatments?|"
     r"bmi|age|percent|%)(?![\w])",
@@ -250,7 +277,13 @@ def asked_measure(question: str) -> str | None:
         if specific in found:
             return specific
     # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
-    return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
+    measure = next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
+    if measure is None and _HOW_LONG.search(question):
+        return "duration"  # "how long is an approval good for?" asks for a number of days, weeks, ...
+    return measure
+
+
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 
 
 def is_elliptical(turn: str) -> bool:

@@ -117,7 +117,7 @@ class EvidenceReader:
         if answered:
             sentences: list[str] = []
             for asked, verdict in answered:
-                chosen = [(s.unit, s.score) for s in verdict.chosen]
+                chosen = [(s.unit, s.score) for s in self._users_first(verdict.chosen)]
                 chosen += self._conflicting(verdict, conflicts)
                 sentences += composer.claims(chosen, asked.wants_list)
             notes = [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
@@ -193,6 +193,13 @@ class EvidenceReader:
         """The vector retrieval uses for ``query``: its embedding with billing codes masked."""
         vector: npt.NDArray[np.float32] = self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
         return vector
+
+    def _users_first(self, chosen: tuple[Scored, ...]) -> list[Scored]:
+        """``chosen`` with the evidence of documents the user loaded before curated evidence
+        (the order within each kept): curated facts may stand beside the user's documents, never
+        before them."""
+        documents = self.evidence.documents
+        return sorted(chosen, key=lambda s: not (s.unit.kind != "fact" and documents[s.unit.doc_id].ingested))
 
     def _conflicting(self, verdict: Verdict, conflicts: list[ConflictSpec]) -> list[tuple[EvidenceUnit, float]]:
         """Units stating the other sides of a declared conflict that a chosen fact belongs to."""

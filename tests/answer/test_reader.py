@@ -6,6 +6,7 @@ copy of the project corpus and indexed with the real model; the answers come fro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -180,3 +181,26 @@ def with_frequency(tmp_path_factory: pytest.TempPathFactory, real_embedder: Sent
 def test_10_a_follow_up_asking_how_often_is_answered_by_a_frequency_in_words(with_frequency: GroundedAnswerer) -> None:
     answer = answered(with_frequency, "Does Harbor Point Health require prior auth for 64612?", "And how often does it pay for it?")
     assert "once every twelve weeks" in answer.text
+
+
+@pytest.fixture(scope="module")
+def with_program(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a drug program with numbered criteria, a duration and modifiers."""
+    return _ingest("with-program", ["larkspur-velmora-program.md"], tmp_path_factory, real_embedder)
+
+
+def test_4_how_long_is_answered_by_a_duration_not_by_a_list_number(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "how long is a Larkspur approval of Velmora good for?")
+    assert "issued for 6 months" in answer.text
+    # "1. Initial authorization" numbers a list: a quote whose only number is a list's is no answer.
+    assert all(re.search(r"\d+ (weeks|months)", c.quote) or c.quote.endswith(":") for c in answer.citations)
+
+
+def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "how many times can we bill 0998T for a patient?")
+    assert "once per treatment course" in answer.citations[0].quote
+
+
+def test_4_which_modifier_is_answered_by_a_modifier_not_by_the_word(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "Larkspur home infusion given by a nurse - which modifier do we use?")
+    assert "modifier KQ" in answer.citations[0].quote
