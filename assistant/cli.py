@@ -194,6 +194,14 @@ def evaluate(
         Path | None,
         typer.Option(help="With --realdocs: keep the private corpus and index here and reuse them next time (default: a temporary folder)."),
     ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="extractive (the reader alone, default), generative (the configured model server, verified; "
+            "needs ASSISTANT_LLM_BASE_URL) or both, side by side.",
+        ),
+    ] = "extractive",
 ) -> None:
     """Score answers, citations, abstention and retrieval on the evaluation set; write reports."""
     import tempfile
@@ -205,7 +213,7 @@ def evaluate(
     from assistant.evaluation.dataset import load_items
     from assistant.evaluation.report import print_report, write_report
     from assistant.evaluation.runner import evaluate as run_evaluation
-    from assistant.evaluation.runner import load_thresholds
+    from assistant.evaluation.runner import load_thresholds, side_by_side
     from assistant.evaluation.targets import ChatTarget, HttpTarget, InProcessTarget
 
     folder = Path(eval_dir)
@@ -218,13 +226,29 @@ def evaluate(
     if with_sources and realdocs:
         errors.print("[red]--with-sources and --realdocs[/red] each make their own private corpus; give one of them.")
         raise typer.Exit(2)
+    if mode not in ("extractive", "generative", "both"):
+        errors.print(f"[red]--mode {escape(mode)}[/red] is not one of extractive, generative, both.")
+        raise typer.Exit(2)
+    if url and mode != "extractive":
+        errors.print("[red]--mode[/red] chooses how answers are made in-process; a server at --url answers in its own "
+                     "mode (its replies' `mode` is reported).")
+        raise typer.Exit(2)
+    generation = None
+    if mode != "extractive":
+        from assistant.pipeline import load_generation
+
+        generation = load_generation(_settings())
+        if generation is None:
+            errors.print(f"[red]--mode {mode}[/red] needs a model server: set ASSISTANT_LLM_BASE_URL and "
+                         "ASSISTANT_LLM_MODEL (see README, Generative answers).")
+            raise typer.Exit(2)
     answerer = None
-    target: ChatTarget
+    targets: dict[str, ChatTarget] = {}
     with ExitStack() as cleanup:  # the HTTP client and the private corpus copy go, even on error
         if url:
             http_target = HttpTarget(url, api_key=api_key)
             cleanup.callback(http_target.close)
-            target = http_target
+            targets["extractive"] = http_target
         else:
             from assistant.pipeline import load_answerer, make_embedder
 
@@ -249,20 +273,26 @@ def evaluate(
                 for path in question_files:
                     splits[path.stem if path else SPLIT] = load_realdocs_items(realdocs, doc_ids, path)
             answerer = load_answerer(settings, embedder)
-            target = InProcessTarget(answerer)
-        total = sum(len(items) for items in splits.values())
+            if mode in ("extractive", "both"):
+                targets["extractive"] = InProcessTarget(answerer)
+            if mode in ("generative", "both"):
+                targets["generative"] = InProcessTarget(answerer, generation)
+        total = sum(len(items) for items in splits.values()) * len(targets)
+        runs = {}
         with Progress(console=errors, transient=True) as progress:
             task = progress.add_task("Scoring", total=total)
-            run = run_evaluation(
-                target,
-                splits,
-                target_name=url or "in-process",
-                thresholds=thresholds,
-                distractor_count=distractors if answerer is not None else 0,
-                distractor_seed=seed,
-                answerer=answerer,
-                progress=lambda _item: progress.advance(task),
-            )
+            for number, (name, target) in enumerate(targets.items()):
+                runs[name] = run_evaluation(
+                    target,
+                    splits,
+                    target_name=url or ("in-process" if name == "extractive" else "in-process, generative"),
+                    thresholds=thresholds,
+                    distractor_count=distractors if answerer is not None and number == 0 else 0,
+                    distractor_seed=seed,
+                    answerer=answerer,
+                    progress=lambda _item: progress.advance(task),
+                )
+        run = side_by_side(runs["extractive"], runs["generative"], thresholds) if len(runs) == 2 else next(iter(runs.values()))
     files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
     print_report(run.report, console, show_failures=show_failures)
     console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")

@@ -55,7 +55,7 @@ def _uncited(p: Passages) -> str:
 
 
 def _unknown_marker(p: Passages) -> str:
-    return f"{_said(p[0])} [1]. {_said(p[-1])} [{len(p) + 7}]."
+    return f"{_said(p[0])} [1]. {_said(p[1])} [{len(p) + 7}]."
 
 
 def _planted(p: Passages) -> tuple[int, str]:
