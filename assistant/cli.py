@@ -69,18 +69,25 @@ def ask(
     question: Annotated[list[str], typer.Argument(help="The question; earlier turns first for a follow-up.")],
     top_k: Annotated[int | None, typer.Option(min=1, max=MAX_TOP_K, help="Passages to retrieve (1-50).")] = None,
 ) -> None:
-    """Answer a question (several arguments = a conversation, the last one answered)."""
-    from assistant.pipeline import load_answerer, make_embedder
+    """Answer a question (several arguments = a conversation, the last one answered); with a model
+    server configured (ASSISTANT_LLM_BASE_URL) the answer may be generated, every sentence verified."""
+    from assistant.pipeline import load_answerer, load_generation, make_embedder
 
     settings = _settings()
     turns = [q for q in question if q.strip()]
     if not turns:
         errors.print("[red]Give a question[/red], e.g. assistant ask \"Is CPT 64642 covered by Aetna?\"")
         raise typer.Exit(2)
+    generation = load_generation(settings)  # None unless ASSISTANT_LLM_BASE_URL is set
     answerer = load_answerer(settings, make_embedder(settings))
-    answer = answerer.answer(turns, top_k=top_k)
+    if generation is not None:
+        answer = generation.answer(answerer, turns, top_k=top_k)
+    else:
+        answer = answerer.answer(turns, top_k=top_k)
     status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
     console.print(f"{status}  confidence={answer.confidence:.2f}  query={escape(answer.query)!r}")
+    if answer.prompt_version is not None:
+        console.print(f"mode={answer.mode}  dropped_sentences={answer.dropped_sentences}  prompt={answer.prompt_version}")
     console.print(escape(answer.text), soft_wrap=True)
     for conflict in answer.conflicts:
         console.print(f"[magenta]Sources differ[/magenta] on {escape(conflict.topic)}: "
@@ -158,6 +165,9 @@ def serve(
         console.print("API keys: not required (none configured); serving on loopback only.")
     else:
         console.print("[yellow]API keys: not required (none configured, --allow-no-auth): open to anyone who can reach this host.[/yellow]")
+    if settings.llm_base_url is not None:
+        console.print(f"Generative answers: on ({escape(settings.llm_model)} at {escape(str(settings.llm_base_url))}); "
+                      "every sentence verified, the extractive answer as fallback. GET /healthz shows if it answers.")
     console.print(f"Serving on http://{bind_host}:{bind_port}  (API docs: /docs)")
     # uvicorn's access log writes query strings (questions, identifiers): ours logs route templates only.
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=server_log_config(), access_log=False)

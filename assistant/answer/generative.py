@@ -110,11 +110,9 @@ class GenerativeAnswerer:
         except GeneratorError as exc:
             return self._finish(draft, extractive, exc.reason, started)
         done, rest = split_sentences(completion.text, final=completion.finished)
-        for sentence in done:
-            draft.take(sentence)
-            if draft.silent:
-                break
-        draft.discard(rest)
+        for _ in draft.verified(done):
+            pass
+        draft.discard("" if draft.silent else rest)
         return self._finish(draft, extractive, None if completion.finished else "truncated", started)
 
     def stream(self, answerer: GroundedAnswerer, user_turns: list[str], *, top_k: int | None = None) -> Iterator[Event]:
@@ -132,18 +130,13 @@ class GenerativeAnswerer:
         try:
             for piece in pieces:
                 done, buffer = split_sentences(buffer + piece, final=False)
-                for sentence in done:
-                    kept = draft.take(sentence)
-                    if kept is not None:
-                        yield Sentence(kept if len(draft.kept) == 1 else " " + kept)
+                yield from draft.verified(done)
                 if draft.silent:
+                    buffer = ""  # the model said the sources are silent: nothing after it is read
                     break
             else:
                 done, buffer = split_sentences(buffer, final=True)
-                for sentence in done:
-                    kept = draft.take(sentence)
-                    if kept is not None:
-                        yield Sentence(kept if len(draft.kept) == 1 else " " + kept)
+                yield from draft.verified(done)
         except GeneratorError as exc:
             failure = exc.reason
         finally:
@@ -226,6 +219,16 @@ class _Draft:
         text = renumber(sentence, self.order)
         self.kept.append(text)
         return text
+
+    def verified(self, sentences: list[str]) -> Iterator[Sentence]:
+        """The kept ones of ``sentences`` as events (a space before all but the answer's first),
+        stopping at the "sources are silent" reply."""
+        for sentence in sentences:
+            if self.silent:
+                return
+            kept = self.take(sentence)
+            if kept is not None:
+                yield Sentence(kept if len(self.kept) == 1 else " " + kept)
 
     def discard(self, rest: str) -> None:
         """Count an unfinished last sentence (never shown: it could stop inside a number) as dropped."""

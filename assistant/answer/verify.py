@@ -5,14 +5,19 @@ A sentence is kept only when all of these hold, else it is dropped with the reas
 1. it cites at least one passage (``[n]``), and every ``[n]`` is a passage that was given;
 2. every billing code, payer, number, date and drug name it names occurs in its cited passages
    (their text, or the source and title they were given with) or in the user's own turns; a code
-   inside a range a passage states (``99341-99350``) counts as occurring;
-3. it is negative (``not``, ``no``, ``except`` ...) exactly when its cited passages are;
-4. its support, the share of its content words (stemmed; function words left out) found in its
-   cited passages, is at least the calibrated threshold (``prompts/verifier.yaml``, fitted on
-   paraphrase pairs by ``scripts/calibrate_verifier.py``).
+   inside a range a passage states (``99341-99350``) counts as occurring; a rare word (a name the
+   model may have invented) counts as a drug name;
+3. it negates only what its cited passages negate, affirms nothing they only negate, and has a
+   negation when every passage it cites has one;
+4. each qualifier class it uses (more/less, after/before, all/only, a unit of time ...) is used by
+   its cited passages;
+5. its support, the share of its content words (stemmed; function words, numbers and codes left
+   out) found in its cited passages, is at least the calibrated threshold (``prompts/verifier.yaml``,
+   fitted on paraphrase pairs by ``scripts/calibrate_verifier.py``).
 
 What this does not check: that the sentence draws the right conclusion from supported words
-(a reordering can change a meaning while every word is supported), or that a passage is true.
+(numbers swapped between two conditions, or a word changed in a long sentence, can pass), or that
+a passage is true or honest (a passage that is itself a planted instruction supports what it says).
 """
 
 from __future__ import annotations

@@ -13,9 +13,12 @@ import time
 
 import pytest
 
+from assistant import pipeline
 from assistant.answer.answerer import GroundedAnswerer
 from assistant.answer.generative import Finished, GenerativeAnswerer, Outcome, Sentence
+from assistant.cli import main
 from assistant.config import Settings
+from assistant.embed.sentence import SentenceTransformerEmbedder
 from assistant.errors import ConfigError
 from assistant.pipeline import load_generation
 from tests.answer.generation_checks import assert_every_sentence_verified
@@ -207,3 +210,21 @@ def test_settings_need_a_model_and_a_readable_key_file(planted_settings: Setting
         with_llm(planted_settings, "http://127.0.0.1:9/v1", " ")
     with pytest.raises(ConfigError, match="key file"):
         load_generation(with_llm(planted_settings, "http://127.0.0.1:9/v1", "m", llm_api_key_file="/nonexistent/key"))
+
+
+def test_ask_on_the_command_line_says_which_mode_answered(
+    planted_settings: Settings,
+    scripted_llm: ScriptedServer,
+    real_embedder: SentenceTransformerEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in {
+        "CORPUS_DIR": planted_settings.corpus_dir, "INDEX_DIR": planted_settings.index_dir,
+        "PROMPTS_DIR": planted_settings.prompts_dir, "LLM_BASE_URL": scripted_llm.base_url, "LLM_MODEL": "correct",
+    }.items():
+        monkeypatch.setenv(f"ASSISTANT_{name}", str(value))
+    monkeypatch.setattr(pipeline, "make_embedder", lambda _settings: real_embedder)
+    assert main(["ask", QUESTION]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "mode=generative dropped_sentences=0 prompt=answer-v1+" in out and f"{PRIOR_AUTH} [1]." in out
