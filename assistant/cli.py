@@ -81,7 +81,10 @@ def ask(
     generation = load_generation(settings)  # None unless ASSISTANT_LLM_BASE_URL is set
     answerer = load_answerer(settings, make_embedder(settings))
     if generation is not None:
-        answer = generation.answer(answerer, turns, top_k=top_k)
+        try:
+            answer = generation.answer(answerer, turns, top_k=top_k)
+        finally:
+            generation.close()
     else:
         answer = answerer.answer(turns, top_k=top_k)
     status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
@@ -254,7 +257,9 @@ def evaluate(
             raise typer.Exit(2)
     answerer = None
     targets: dict[str, ChatTarget] = {}
-    with ExitStack() as cleanup:  # the HTTP client and the private corpus copy go, even on error
+    with ExitStack() as cleanup:  # the HTTP clients and the private corpus copy go, even on error
+        if generation is not None:
+            cleanup.callback(generation.close)
         if url:
             http_target = HttpTarget(url, api_key=api_key)
             cleanup.callback(http_target.close)

@@ -126,6 +126,10 @@ class Generator(Protocol):
         """``ok`` when the server answers, else ``unreachable``."""
         ...
 
+    def close(self) -> None:
+        """Release connections (the generator is not used after)."""
+        ...
+
 
 def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "

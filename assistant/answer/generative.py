@@ -84,6 +84,10 @@ class GenerativeAnswerer:
         self.verifier_settings = verifier
         self.max_passages = max_passages
 
+    def close(self) -> None:
+        """Close the model server client's connections."""
+        self.generator.close()
+
     @property
     def prompt_version(self) -> str:
         """The version every generated answer reports."""

@@ -63,6 +63,8 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
                 poller.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
+            if app.state.generation is not None:
+                app.state.generation.close()
 
     app = FastAPI(
         title="Coverage and coding assistant",

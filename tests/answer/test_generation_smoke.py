@@ -16,6 +16,7 @@ import os
 import pytest
 
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.generative import GenerativeAnswerer
 from assistant.config import Settings
 from assistant.pipeline import load_generation
 from tests.answer.generation_checks import assert_every_sentence_verified
@@ -43,6 +44,13 @@ def test_a_real_model_server_gets_only_verified_sentences_through(real_settings:
     key = os.environ.get("ASSISTANT_TEST_LLM_API_KEY") or None
     stage = load_generation(with_llm(real_settings, BASE_URL, MODEL, llm_timeout_seconds=120.0, llm_api_key=key))
     assert stage is not None
+    try:
+        ask_all(stage, answerer)
+    finally:
+        stage.close()
+
+
+def ask_all(stage: GenerativeAnswerer, answerer: GroundedAnswerer) -> None:
     assert stage.generator.health() == "ok", f"{BASE_URL} does not answer GET /models"
     generated = dropped = 0
     for turns in QUESTIONS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -31,9 +32,21 @@ QUESTION = "Does Quarry Lake Health require prior authorization for CPT 64999?"
 PRIOR_AUTH = "Quarry Lake Health requires prior authorization for CPT 64999 before the procedure"
 
 
+STAGES: list[GenerativeAnswerer] = []
+"""Generative stages made by the running test; their clients are closed when it ends."""
+
+
+@pytest.fixture(autouse=True)
+def _close_stages() -> Iterator[None]:
+    yield
+    while STAGES:
+        STAGES.pop().close()
+
+
 def generation(settings: Settings, server: ScriptedServer, model: str) -> GenerativeAnswerer:
     stage = load_generation(with_llm(settings, server.base_url, model))
     assert stage is not None
+    STAGES.append(stage)
     return stage
 
 
