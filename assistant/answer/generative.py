@@ -216,7 +216,8 @@ class _Draft:
         checked = self.verifier.check(sentence, self.given, self.user_turns)
         if not checked.kept:
             self.dropped += 1
-            log.debug("dropped a generated sentence: %s", (checked.reason or "").split(",")[0][:60])
+            # The kind of reason only: the quoted value is the model's text, which may echo patient details.
+            log.debug("dropped a generated sentence: %s", (checked.reason or "").split("'")[0].split("(")[0][:40])
             return None
         for number in checked.cited:
             self.order.setdefault(number, len(self.order) + 1)

@@ -8,6 +8,7 @@ patient details). Imported only when a model server is configured (``openai`` ta
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import openai
@@ -17,8 +18,9 @@ from assistant.errors import ConfigError, GeneratorError
 
 log = logging.getLogger(__name__)
 
-# /healthz must answer promptly even when the model server hangs.
+# /healthz must answer promptly even when the model server hangs; its answer is reused briefly.
 _HEALTH_TIMEOUT_SECONDS = 3.0
+_HEALTH_TTL_SECONDS = 5.0
 
 
 class OpenAIGenerator:
@@ -54,6 +56,7 @@ class OpenAIGenerator:
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_seconds, max_retries=0
         )
         self._health_timeout = min(timeout_seconds, _HEALTH_TIMEOUT_SECONDS)
+        self._health: tuple[float, Health] | None = None
 
     def complete(self, messages: list[Message]) -> Completion:
         """The whole reply.
@@ -111,13 +114,21 @@ class OpenAIGenerator:
             raise GeneratorError("truncated", "the model reached the token limit (ASSISTANT_LLM_MAX_TOKENS)")
 
     def health(self) -> Health:
-        """``ok`` when ``GET <base_url>/models`` answers, else ``unreachable`` (within a few seconds)."""
+        """``ok`` when ``GET <base_url>/models`` answers, else ``unreachable`` (within a few seconds).
+
+        The result is kept for a few seconds, so a monitor polling ``/healthz`` does not hold a
+        server thread per poll while the model server hangs."""
+        cached = self._health
+        if cached is not None and time.monotonic() - cached[0] < _HEALTH_TTL_SECONDS:
+            return cached[1]
+        status: Health = "ok"
         try:
             self._client.with_options(timeout=self._health_timeout).models.list()
         except Exception as exc:  # any failure means the generator cannot be relied on now
             log.warning("model server health check failed: %s", type(exc).__name__)
-            return "unreachable"
-        return "ok"
+            status = "unreachable"
+        self._health = (time.monotonic(), status)
+        return status
 
     def close(self) -> None:
         """Close the connection pool."""
