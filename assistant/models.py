@@ -10,6 +10,7 @@ PassageKind = Literal["chunk", "fact"]
 SentenceKind = Literal["sentence", "item", "row"]
 DocumentKind = Literal["publication", "reference"]
 Confidence = Literal["high", "medium"]
+AnswerMode = Literal["extractive", "generative"]
 
 
 UNKNOWN_PUBLISHER = "unknown"
@@ -174,7 +175,12 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the assistant says, with citations, its support score and the query it searched."""
+    """What the assistant says, with citations, its support score and the query it searched.
+
+    ``mode`` says who wrote the text: the extractive reader (quotes) or a model whose every sentence
+    was verified against its citations; ``dropped_sentences`` counts the model's sentences that
+    failed verification; ``prompt_version`` names the prompt when a model was asked (else None).
+    """
 
     text: str
     abstained: bool
@@ -184,3 +190,6 @@ class Answer:
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     intent: str | None = None
     conflicts: tuple[Conflict, ...] = field(default_factory=tuple)
+    mode: AnswerMode = "extractive"
+    dropped_sentences: int = 0
+    prompt_version: str | None = None

@@ -11,11 +11,14 @@ from assistant.answer.answerer import GroundedAnswerer
 from assistant.answer.checks import unsupported_entities
 from assistant.answer.draft import AnswerSettings
 from assistant.answer.entities import EntityRecognizer
+from assistant.answer.generate import load_prompt
+from assistant.answer.generative import GenerativeAnswerer
 from assistant.answer.phrasebook import load_phrasebook
 from assistant.answer.rank import load_weights
+from assistant.answer.verify import load_verifier_settings
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
-from assistant.errors import CorpusError, IndexMismatchError, IndexMissingError
+from assistant.errors import ConfigError, CorpusError, IndexMismatchError, IndexMissingError
 from assistant.faults import fault_point
 from assistant.ingest.corpus import Corpus, corpus_files, corpus_hash, load_corpus
 from assistant.retrieve import RetrievalSettings
@@ -161,6 +164,45 @@ def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | N
     )
 
 
+def load_generation(settings: Settings) -> GenerativeAnswerer | None:
+    """The optional generative stage: None unless ``settings.llm_base_url`` is set.
+
+    Raises:
+        ConfigError: prompts/generator.yaml or prompts/verifier.yaml is invalid, or the key file
+            cannot be read.
+    """
+    if settings.llm_base_url is None:
+        return None
+    from assistant.answer.openai_generator import OpenAIGenerator  # loads openai only when configured
+
+    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
+    if settings.llm_api_key_file is not None:
+        try:
+            lines = settings.llm_api_key_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"Cannot read the model server's key file {settings.llm_api_key_file} ({type(exc).__name__}); "
+                "fix ASSISTANT_LLM_API_KEY_FILE or put the key on its first line."
+            ) from exc
+        api_key = next((line.strip() for line in lines if line.strip() and not line.strip().startswith("#")), None)
+        if api_key is None:
+            raise ConfigError(f"The model server's key file {settings.llm_api_key_file} holds no key.")
+    generator = OpenAIGenerator(
+        str(settings.llm_base_url),
+        settings.llm_model,
+        api_key=api_key,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+    )
+    return GenerativeAnswerer(
+        generator,
+        load_prompt(settings.prompts_dir),
+        load_verifier_settings(settings.prompts_dir),
+        max_passages=settings.llm_max_passages,
+    )
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The configured sentence-transformers embedder."""
     from assistant.embed.sentence import SentenceTransformerEmbedder
@@ -177,5 +219,6 @@ __all__ = [
     "index_state",
     "served_inputs",
     "load_answerer",
+    "load_generation",
     "make_embedder",
 ]

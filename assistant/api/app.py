@@ -37,7 +37,12 @@ log = logging.getLogger("assistant.api")
 
 
 def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) -> FastAPI:
-    """The application for ``settings``; pass ``answerer`` to reuse one already loaded (tests)."""
+    """The application for ``settings``; pass ``answerer`` to reuse one already loaded (tests).
+
+    Raises:
+        ConfigError: the generative stage is configured but its prompt, verifier data or key file is unusable.
+    """
+    from assistant.pipeline import load_generation
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +68,8 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
                 poller.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
+            if app.state.generation is not None:
+                app.state.generation.close()
 
     app = FastAPI(
         title="Coverage and coding assistant",
@@ -80,6 +87,10 @@ def create_app(settings: Settings, *, answerer: GroundedAnswerer | None = None) 
     app.state.answer_slots = AnswerSlots(settings.max_concurrent_answers)
     app.state.started_at = time.time()
     app.state.feedback_store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+    app.state.generation = load_generation(settings)  # None unless ASSISTANT_LLM_BASE_URL is set
+    if app.state.generation is not None:
+        log.info("generative answers on (prompt %s); the extractive answer is the fallback",
+                 app.state.generation.prompt_version)
     # With keys, the routes declare bearer auth (and may answer 401); without, the schema asks for none.
     keyed = bool(app.state.api_keys)
     guarded: dict[str, Any] = {

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.generative import GenerativeAnswerer
 from assistant.api.live import LiveAnswerer
 from assistant.config import Settings
 
@@ -28,6 +29,13 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_generation(request: Request) -> GenerativeAnswerer | None:
+    """The optional generative stage (None: no model server configured)."""
+    generation: GenerativeAnswerer | None = request.app.state.generation
+    return generation
+
+
 AnswererDep = Annotated[GroundedAnswerer, Depends(get_answerer)]
+GenerationDep = Annotated[GenerativeAnswerer | None, Depends(get_generation)]
 LiveDep = Annotated[LiveAnswerer, Depends(get_live)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

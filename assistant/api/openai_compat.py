@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -17,7 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
 
-from assistant.api.deps import AnswererDep, SettingsDep
+from assistant.answer.generative import Event, Sentence
+from assistant.api.deps import AnswererDep, GenerationDep, SettingsDep
 from assistant.api.http_errors import ApiError
 from assistant.api.limits import answer_slot
 from assistant.api.openai_schemas import (
@@ -86,6 +88,9 @@ def grounding_of(answer: Answer, documents: Mapping[str, Document] | None = None
         index_version=native.index_version,
         query=native.query,
         conflicts=native.conflicts,
+        mode=native.mode,
+        dropped_sentences=native.dropped_sentences,
+        prompt_version=native.prompt_version,
     )
 
 
@@ -121,7 +126,7 @@ def grounding_of(answer: Answer, documents: Mapping[str, Document] | None = None
     },
 )
 def chat_completions(
-    request: ChatCompletionRequest, answerer: AnswererDep, settings: SettingsDep
+    request: ChatCompletionRequest, answerer: AnswererDep, generation: GenerationDep, settings: SettingsDep
 ) -> ChatCompletion | Response:
     """Answer the last user message from the sources, in the OpenAI chat-completion format.
 
@@ -130,10 +135,22 @@ def chat_completions(
     `stream_options`, `presence_penalty`, `frequency_penalty`, `seed` and `stop` are accepted and
     ignored; `n` must be 1 (one answer). Any other parameter is refused with 400. The reply carries `[n]` markers
     and a "Sources:" footer; `grounding` holds the citations, `abstained`, `confidence`,
-    `index_version`, `query` and `conflicts`.
+    `index_version`, `query`, `conflicts`, `mode`, `dropped_sentences` and `prompt_version`.
     """
     started = time.perf_counter()
-    answer = answerer.answer(request.user_turns())
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    documents = answerer.index.documents
+    if generation is not None and request.stream:
+        events = generation.stream(answerer, request.user_turns())
+        stream = _Chunks(completion_id, created, settings.openai_model_id, answerer.index.index_version)
+        return StreamingResponse(
+            stream.generated(events, documents), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+    if generation is not None:
+        answer = generation.answer(answerer, request.user_turns())
+    else:
+        answer = answerer.answer(request.user_turns())
     log.info(
         "completion turns=%d abstained=%s confidence=%.3f citations=%d stream=%s ms=%.1f",
         len(request.messages),
@@ -143,9 +160,7 @@ def chat_completions(
         bool(request.stream),
         (time.perf_counter() - started) * 1000,
     )
-    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
-    created = int(time.time())
-    grounding = grounding_of(answer, answerer.index.documents)
+    grounding = grounding_of(answer, documents)
     footer = sources_footer(answer)
     if not request.stream:
         return ChatCompletion(
@@ -156,28 +171,63 @@ def chat_completions(
             choices=[CompletionChoice(message=AssistantMessage(content=answer.text + footer))],
             grounding=grounding,
         )
+    stream = _Chunks(completion_id, created, settings.openai_model_id, answer.index_version)
+    return StreamingResponse(
+        stream.whole(answer, documents), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
 
-    def events() -> Iterator[str]:
-        def chunk(delta: ChunkDelta, final: bool = False) -> str:
-            body = ChatCompletionChunk(
-                id=completion_id,
-                created=created,
-                model=settings.openai_model_id,
-                system_fingerprint=answer.index_version,
-                choices=[ChunkChoice(delta=delta, finish_reason="stop" if final else None)],
-                grounding=grounding if final else None,
-            )
-            return f"data: {body.model_dump_json(exclude=None if final else {'grounding'})}\n\n"
 
-        yield chunk(ChunkDelta(role="assistant", content=""))
+@dataclass(frozen=True)
+class _Chunks:
+    """The ``chat.completion.chunk`` events of one streamed completion."""
+
+    completion_id: str
+    created: int
+    model: str
+    fingerprint: str
+
+    def chunk(self, delta: ChunkDelta, grounding: Grounding | None = None) -> str:
+        """One event; the last (with ``grounding``) has ``finish_reason: stop``."""
+        body = ChatCompletionChunk(
+            id=self.completion_id,
+            created=self.created,
+            model=self.model,
+            system_fingerprint=self.fingerprint,
+            choices=[ChunkChoice(delta=delta, finish_reason="stop" if grounding is not None else None)],
+            grounding=grounding,
+        )
+        return f"data: {body.model_dump_json(exclude=None if grounding is not None else {'grounding'})}\n\n"
+
+    def whole(self, answer: Answer, documents: Mapping[str, Document], opened: bool = False) -> Iterator[str]:
+        """An answer already complete: its sentences, the Sources footer, the final chunk, [DONE]."""
+        if not opened:
+            yield self.chunk(ChunkDelta(role="assistant", content=""))
         for piece in sentence_deltas(answer.text):
-            yield chunk(ChunkDelta(content=piece))
+            yield self.chunk(ChunkDelta(content=piece))
+        yield from self.closing(answer, documents)
+
+    def closing(self, answer: Answer, documents: Mapping[str, Document]) -> Iterator[str]:
+        """The Sources footer, the final chunk with ``grounding``, then ``[DONE]``."""
+        footer = sources_footer(answer)
         if footer:
-            yield chunk(ChunkDelta(content=footer))
-        yield chunk(ChunkDelta(), final=True)
+            yield self.chunk(ChunkDelta(content=footer))
+        yield self.chunk(ChunkDelta(), grounding_of(answer, documents))
         yield "data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    def generated(self, events: Iterator[Event], documents: Mapping[str, Document]) -> Iterator[str]:
+        """Generative answering: each verified sentence as it is ready, then the closing chunks (or
+        the extractive answer whole when it was given instead)."""
+        yield self.chunk(ChunkDelta(role="assistant", content=""))
+        try:
+            for event in events:
+                if isinstance(event, Sentence):
+                    yield self.chunk(ChunkDelta(content=event.text))
+                elif event.streamed:
+                    yield from self.closing(event.answer, documents)
+                else:
+                    yield from self.whole(event.answer, documents, opened=True)
+        except Exception:  # the client sees the stream end without [DONE]; the log sees the type
+            log.exception("completion stream failed")
 
 
 @openai_router.get("/v1/models", response_model=ModelList)

@@ -135,6 +135,9 @@ class Grounding(BaseModel):
     index_version: str
     query: str = Field(description="The standalone question actually searched.")
     conflicts: list[ConflictOut] = Field(default_factory=list)
+    mode: Literal["extractive", "generative"] = Field("extractive", description="Who wrote the text (see POST /v1/chat).")
+    dropped_sentences: int = Field(0, ge=0, description="Generated sentences that failed verification.")
+    prompt_version: str | None = Field(None, description="The generator prompt's version when a model was asked.")
 
 
 class AssistantMessage(BaseModel):

@@ -11,7 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, StreamingResponse
 
-from assistant.api.deps import AnswererDep, SettingsDep
+from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.generative import Event, Sentence
+from assistant.api.deps import AnswererDep, GenerationDep, SettingsDep
 from assistant.api.limits import answer_slot
 from assistant.api.schemas import (
     MAX_MESSAGE_CHARS,
@@ -79,15 +81,24 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
     tags=["chat"],
     dependencies=[Depends(answer_slot)],
 )
-def chat(request: ChatRequest, answerer: AnswererDep, settings: SettingsDep) -> ChatResponse | StreamingResponse:
+def chat(
+    request: ChatRequest, answerer: AnswererDep, generation: GenerationDep, settings: SettingsDep
+) -> ChatResponse | StreamingResponse:
     """Answer the last user message from the sources, with ``[n]`` markers and span citations.
 
     When the sources do not support an answer, ``abstained`` is true, the answer says so, and the
     closest passages are cited. Earlier messages give context for follow-ups. With
-    ``stream: true`` the same answer arrives as server-sent events.
+    ``stream: true`` the same answer arrives as server-sent events. With a model server configured,
+    ``mode`` says whether a model wrote the answer (every sentence verified) or the reader quoted it.
     """
+    if generation is not None and request.stream:
+        events = generation.stream(answerer, request.user_turns(), top_k=request.top_k)
+        return StreamingResponse(_generated_events(events, answerer), media_type="text/event-stream")
     started = time.perf_counter()
-    answer = answerer.answer(request.user_turns(), top_k=request.top_k)
+    if generation is not None:
+        answer = generation.answer(answerer, request.user_turns(), top_k=request.top_k)
+    else:
+        answer = answerer.answer(request.user_turns(), top_k=request.top_k)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if settings.log_questions:
         log.info("chat question=%r", request.messages[-1].content)
@@ -112,6 +123,25 @@ def _chat_events(response: ChatResponse) -> Iterator[str]:
             yield sse_event("delta", {"text": piece})
         yield sse_event("citations", [c.model_dump() for c in response.citations])
         yield sse_event("done", response.model_dump())
+    except Exception:  # the client sees an event, the log sees the type; never a silent cut
+        log.exception("chat stream failed")
+        yield sse_event("error", {"message": "The answer could not be streamed; retry without stream."})
+
+
+def _generated_events(events: Iterator[Event], answerer: GroundedAnswerer) -> Iterator[str]:
+    """Generative answering as events: each verified sentence as it is ready, then the citations and
+    the whole response (the extractive answer's sentences when it was given instead)."""
+    try:
+        for event in events:
+            if isinstance(event, Sentence):
+                yield sse_event("delta", {"text": event.text})
+                continue
+            response = ChatResponse.of(event.answer, answerer.index.documents)
+            if not event.streamed:
+                for piece in sentence_deltas(response.answer):
+                    yield sse_event("delta", {"text": piece})
+            yield sse_event("citations", [c.model_dump() for c in response.citations])
+            yield sse_event("done", response.model_dump())
     except Exception:  # the client sees an event, the log sees the type; never a silent cut
         log.exception("chat stream failed")
         yield sse_event("error", {"message": "The answer could not be streamed; retry without stream."})
@@ -159,11 +189,12 @@ def home() -> FileResponse:
 
 
 @public_router.get("/healthz", response_model=Health, tags=["health"])
-def healthz(answerer: AnswererDep) -> Health:
-    """Liveness and what is loaded."""
+def healthz(answerer: AnswererDep, generation: GenerationDep) -> Health:
+    """Liveness and what is loaded; ``generator`` is ``off`` without a model server, else whether it answers."""
     return Health(
         status="ok",
         index_version=answerer.index.index_version,
         documents=len(answerer.index.documents),
         passages=len(answerer.index.passages),
+        generator="off" if generation is None else generation.generator.health(),
     )

@@ -128,6 +128,15 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut]
     conflicts: list[ConflictOut] = Field(default_factory=list, description="Where cited sources disagree.")
     intent: str | None = Field(None, description="The kind of question recognised (prompts/intents.yaml), if any.")
+    mode: Literal["extractive", "generative"] = Field(
+        "extractive",
+        description=(
+            "extractive: quotes chosen by the evidence reader; generative: written by the configured model, "
+            "every sentence verified against the passages it cites."
+        ),
+    )
+    dropped_sentences: int = Field(0, ge=0, description="Sentences the model wrote that failed verification (not shown).")
+    prompt_version: str | None = Field(None, description="The generator prompt's version when a model was asked, else null.")
 
     @classmethod
     def of(cls, answer: Answer, documents: Mapping[str, Document] | None = None) -> ChatResponse:
@@ -145,6 +154,9 @@ class ChatResponse(BaseModel):
                 for c in answer.conflicts
             ],
             intent=answer.intent,
+            mode=answer.mode,
+            dropped_sentences=answer.dropped_sentences,
+            prompt_version=answer.prompt_version,
         )
 
 
@@ -235,6 +247,9 @@ class Health(BaseModel):
     index_version: str
     documents: int
     passages: int
+    generator: Literal["off", "ok", "unreachable"] = Field(
+        "off", description="The optional model server: off (not configured), ok (it answers) or unreachable."
+    )
 
 
 class ReloadResponse(BaseModel):

@@ -24,7 +24,15 @@ SUMMARY_COLUMNS = (
     ("latency_ms_p50", "p50 ms"),
     ("latency_ms_p95", "p95 ms"),
 )
+GENERATION_COLUMNS = (("generative_share", "generated"), ("dropped_rate", "sent. dropped"))
+"""Shown when a model was asked (``--mode generative|both``)."""
 RETRIEVAL_COLUMNS = ("recall@1", "recall@3", "recall@5", "mrr")
+
+
+def summary_columns(report: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The answer table's columns: the generation ones only when some split has them."""
+    generated = any("generative_share" in s for s in report["splits"].values())
+    return SUMMARY_COLUMNS + GENERATION_COLUMNS if generated else SUMMARY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,11 @@ def write_report(report: dict[str, Any], folder: Path) -> ReportFiles:
 def markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown summary."""
     lines = [f"# Evaluation {report['created_at']}", "", f"Target: {report['target']}; index {report.get('index_version')}", ""]
-    lines += ["## Answers", "", "| split | " + " | ".join(label for _, label in SUMMARY_COLUMNS) + " |",
-              "|---" * (len(SUMMARY_COLUMNS) + 1) + "|"]
+    columns = summary_columns(report)
+    lines += ["## Answers", "", "| split | " + " | ".join(label for _, label in columns) + " |",
+              "|---" * (len(columns) + 1) + "|"]
     for split, summary in report["splits"].items():
-        lines.append(f"| {split} | " + " | ".join(_fmt(summary.get(key)) for key, _ in SUMMARY_COLUMNS) + " |")
+        lines.append(f"| {split} | " + " | ".join(_fmt(summary.get(key)) for key, _ in columns) + " |")
     lines += ["", "## Answer accuracy by category", "", "| category | " + " | ".join(report["splits"]) + " |",
               "|---" * (len(report["splits"]) + 1) + "|"]
     categories = sorted({c for s in report["splits"].values() for c in s["by_category"]})
@@ -118,10 +127,11 @@ def print_report(report: dict[str, Any], console: Console, *, show_failures: boo
     """Print the answer table, the retrieval tables, the gate and (optionally) the failures."""
     table = Table(title=f"Answers ({report['target']})")
     table.add_column("split")
-    for _, label in SUMMARY_COLUMNS:
+    columns = summary_columns(report)
+    for _, label in columns:
         table.add_column(label, justify="right")
     for split, summary in report["splits"].items():
-        table.add_row(split, *[_fmt(summary.get(key)) for key, _ in SUMMARY_COLUMNS])
+        table.add_row(split, *[_fmt(summary.get(key)) for key, _ in columns])
     console.print(table)
     categories = Table(title="Answer accuracy by category")
     categories.add_column("category")

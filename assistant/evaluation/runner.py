@@ -96,6 +96,26 @@ def evaluate(
     return EvalRun(report, results)
 
 
+GENERATIVE_SUFFIX = " [generative]"
+"""Appended to a split's name for its generative run when both modes are scored."""
+
+
+def side_by_side(extractive: EvalRun, generative: EvalRun, thresholds: Thresholds | None = None) -> EvalRun:
+    """One run holding both modes: each split twice, its generative copy named ``<split> [generative]``
+    (the distractor comparison, retrieval only, is the extractive run's)."""
+    renamed = {f"{name}{GENERATIVE_SUFFIX}": summary for name, summary in generative.report["splits"].items()}
+    report = {**extractive.report, "splits": {**extractive.report["splits"], **renamed}}
+    report["failures"] = [
+        *extractive.report["failures"],
+        *({**f, "split": f"{f['split']}{GENERATIVE_SUFFIX}"} for f in generative.report["failures"]),
+    ]
+    report.pop("gate", None)
+    if thresholds is not None:
+        report["gate"] = gate(report, thresholds)
+    results = {**extractive.results, **{f"{k}{GENERATIVE_SUFFIX}": v for k, v in generative.results.items()}}
+    return EvalRun(report, results)
+
+
 def distractor_comparison(
     answerer: GroundedAnswerer, results: dict[str, list[ItemResult]], count: int, seed: int
 ) -> dict[str, Any]:

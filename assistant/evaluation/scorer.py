@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answer.verify import MARKER_GROUP, split_sentences
 from assistant.evaluation.dataset import EvalItem, Evidence
 from assistant.evaluation.targets import ChatTarget, SearchMode
 from assistant.retrieve import RETRIEVAL_MODES
@@ -140,8 +141,28 @@ def _metrics(results: list[ItemResult]) -> dict[str, Any]:
         "latency_ms_p50": round(_percentile(latencies, 50), 1) if latencies else None,
         "latency_ms_p95": round(_percentile(latencies, 95), 1) if latencies else None,
     }
+    metrics.update(generation_metrics(results))
     metrics["retrieval"] = retrieval_metrics((r.retrieval_ranks, r.retrieval_ms) for r in results)
     return metrics
+
+
+def generation_metrics(results: list[ItemResult]) -> dict[str, Any]:
+    """When a model was asked for some reply: the share of replies it wrote (``generative_share``)
+    and the share of the sentences it wrote that the verifier dropped (``dropped_rate``: dropped /
+    (kept + dropped)); nothing when no model was asked (extractive runs report as before)."""
+    asked = [r for r in results if r.reply.get("prompt_version")]
+    if not asked:
+        return {}
+    kept = sum(
+        sum(1 for s in split_sentences(str(r.reply.get("answer", "")))[0] if MARKER_GROUP.search(s))
+        for r in asked
+        if r.reply.get("mode") == "generative"
+    )
+    dropped = sum(int(r.reply.get("dropped_sentences") or 0) for r in asked)
+    return {
+        "generative_share": _ratio(sum(r.reply.get("mode") == "generative" for r in results), len(results)),
+        "dropped_rate": _ratio(dropped, kept + dropped),
+    }
 
 
 def retrieval_metrics(

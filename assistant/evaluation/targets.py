@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.generative import GenerativeAnswerer
 from assistant.api.schemas import ChatResponse, PassageOut
 from assistant.errors import AssistantError
 from assistant.retrieve import RetrievalMode
@@ -51,14 +52,19 @@ class ChatTarget(Protocol):
 class InProcessTarget:
     """Calls the answerer directly, shaping replies exactly as the API does."""
 
-    def __init__(self, answerer: GroundedAnswerer) -> None:
-        """Evaluate ``answerer``."""
+    def __init__(self, answerer: GroundedAnswerer, generation: GenerativeAnswerer | None = None) -> None:
+        """Evaluate ``answerer``, or generative answers over it when ``generation`` is given."""
         self.answerer = answerer
+        self.generation = generation
 
     def chat(self, messages: list[dict[str, str]]) -> Reply:
         """Answer the user turns of ``messages``."""
         started = time.perf_counter()
-        answer = self.answerer.answer([m["content"] for m in messages if m["role"] == "user"])
+        turns = [m["content"] for m in messages if m["role"] == "user"]
+        if self.generation is not None:
+            answer = self.generation.answer(self.answerer, turns)
+        else:
+            answer = self.answerer.answer(turns)
         seconds = time.perf_counter() - started
         return Reply(ChatResponse.of(answer, self.answerer.index.documents).model_dump(), seconds)
 
