@@ -86,6 +86,11 @@ def choose(
     if question.asks_definition:
         defining = [s for s in carrying if any(_defines(s.unit.text, code) for code in question.codes)]
         carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
+    if question.codes:
+        # A table row whose first cell is the asked code is that code's row: it goes before rows
+        # that name the code in another column ("Not to be reported with: ..., 90839").
+        keyed = [s for s in carrying if _keyed_by(s.unit, question.codes)]
+        carrying = keyed + [s for s in carrying if s not in keyed]
     fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
     carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
     best = carrying[0].score
@@ -93,9 +98,9 @@ def choose(
     seen: set[str] = set()
     for scored in carrying:
         key = " ".join(scored.unit.text.lower().split())
-        if scored.score < best - margin or len(chosen) >= limit:
+        if len(chosen) >= limit:
             break
-        if key in seen:
+        if key in seen or scored.score < best - margin:
             continue
         seen.add(key)
         chosen.append(scored)
@@ -132,6 +137,14 @@ def _names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet
             break
         around.append(before)
     return any(u.names_code(c) for u in around for c in codes)
+
+
+def _keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
+    """Whether ``unit`` is a table row whose first cell ("Code: 90839") names one of ``codes``."""
+    if unit.kind != "row":
+        return False
+    first = unit.text.split(";", 1)[0]
+    return any(re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", first) for c in codes)
 
 
 def _defines(text: str, code: str) -> bool:

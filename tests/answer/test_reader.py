@@ -204,3 +204,8 @@ def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: Grou
 def test_4_which_modifier_is_answered_by_a_modifier_not_by_the_word(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "Larkspur home infusion given by a nurse - which modifier do we use?")
     assert "modifier KQ" in answer.citations[0].quote
+
+
+def test_6_the_row_of_the_asked_code_answers_before_rows_that_mention_it(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "what is not to be reported with 0998T?")
+    assert "0995T, 0994T" in answer.citations[0].quote
