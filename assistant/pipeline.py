@@ -79,6 +79,23 @@ def check_claims(corpus: Corpus, recognizer: EntityRecognizer) -> None:
             )
 
 
+def read_corpus(settings: Settings) -> Corpus:
+    """The corpus cut as the index is: chunking from ``settings``, sentences fitted to the embedding
+    model's maximum sequence length (its tokenizer is read, not the model).
+
+    Raises:
+        CorpusError: the corpus is invalid.
+    """
+    from assistant.embed.tokens import model_tokens
+
+    return load_corpus(
+        settings.corpus_dir,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        tokens=model_tokens(settings.embedding_model),
+    )
+
+
 def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, show_progress: bool = False) -> BuildReport:
     """Build and save the index unless an identical one is already current.
 
@@ -96,7 +113,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
     manifest = read_manifest(settings.index_dir)
     if not force and manifest is not None and manifest.inputs == inputs:
         return BuildReport(False, manifest.index_version, manifest.counts, settings.index_dir / manifest.index_version)
-    corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    corpus = read_corpus(settings)
     check_claims(corpus, EntityRecognizer(load_phrasebook(settings.prompts_dir).vocabulary))
     known = None if force else reusable_vectors(settings.index_dir, inputs, embedder)
     reusing = ReusingEmbedder(embedder, known or {})
@@ -162,4 +179,5 @@ __all__ = [
     "index_state",
     "load_answerer",
     "make_embedder",
+    "read_corpus",
 ]
