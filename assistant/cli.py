@@ -494,7 +494,7 @@ def sources_show(doc_id: Annotated[str, typer.Argument(help="The document id.")]
                       "in the text but are never quoted:")
         for flagged in s.flagged:
             where = f"page {flagged.page}, " if flagged.page is not None else ""
-            console.print(f"  {where}line {flagged.line} ({flagged.rule}): {escape(flagged.text)!r}", soft_wrap=True)
+            console.print(f"  {where}line {flagged.line} ({flagged.rule}): {escape(repr(flagged.text))}", soft_wrap=True)
     if s.history:
         console.print("history (oldest first; only the current version is answered from):")
         for old in s.history:

@@ -218,7 +218,7 @@ def ingested_lines(path: Path, done: Ingested, overrides: Overrides) -> list[str
         where = f"page {flagged.page}, " if flagged.page is not None else ""
         lines.append(
             f"[yellow]Warning:[/yellow] {escape(str(path))}: {where}line {flagged.line} addresses a model or impersonates a "
-            f"chat turn ({flagged.rule}); it stays in the text but is never quoted: {escape(flagged.text)!r}"
+            f"chat turn ({flagged.rule}); it stays in the text but is never quoted: {escape(repr(flagged.text))}"
         )
     for older in done.resembles:
         command = ["assistant", "ingest", str(path), "--replaces", older.doc_id]

@@ -19,7 +19,7 @@ from assistant.errors import CorpusError, IndexMismatchError, IndexMissingError
 from assistant.ingest.corpus import Corpus, corpus_files, corpus_hash, load_corpus
 from assistant.retrieve import RetrievalSettings
 from assistant.store.disk import load_index, read_manifest, save_index
-from assistant.store.hybrid import build_hybrid_index
+from assistant.store.hybrid import HybridIndex, build_hybrid_index
 from assistant.store.manifest import BuildInputs
 from assistant.store.reuse import ReusingEmbedder, reusable_vectors
 
@@ -148,6 +148,15 @@ def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | N
         ConfigError: prompts/ is invalid.
     """
     index = load_index(index_dir or settings.index_dir, build_inputs(settings), embedder.dimension)
+    return answerer_over(settings, embedder, index)
+
+
+def answerer_over(settings: Settings, embedder: Embedder, index: HybridIndex) -> GroundedAnswerer:
+    """A grounded answerer around an index already in memory (a loaded one, or a subset of one).
+
+    Raises:
+        ConfigError: prompts/ is invalid.
+    """
     return GroundedAnswerer(
         index=index,
         embedder=embedder,
@@ -172,6 +181,7 @@ def make_embedder(settings: Settings) -> Embedder:
 
 __all__ = [
     "BuildReport",
+    "answerer_over",
     "IndexMismatchError",
     "IndexMissingError",
     "build_index",

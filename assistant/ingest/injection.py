@@ -106,7 +106,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "change-role",
         "attempts to change the model's role or reach its prompt: 'you are now ...', 'pretend to be ...', 'reveal your system prompt'",
-        rf"\byou\s+are\s+now\s+(?:an?\s+|the\s+)?(?:unrestricted\s+|new\s+|different\s+|helpful\s+)?(?:{_MODEL}|dan|model)\b"
+        rf"\byou\s+are\s+now\s+(?:an?\s+|the\s+|my\s+)?(?:[\w-]+\s+){{0,2}}(?:{_MODEL}|dan|model)\b"
         rf"|\bfrom\s+now\s+on,?\s+(?:you|the\s+{_MODEL})\s+(?:will|must|shall|are\s+to|should)\s+(?:answer|respond|reply|say|act|pretend|ignore|only)\b"
         r"|(?:^|[.!?:]\s+)(?:please\s+)?pretend\s+(?:to\s+be|you\s+are|that\s+you)\b"
         rf"|\b(?:pretend|act|behave|role-?play)\s+(?:to\s+be|as\s+if\s+you\s+(?:are|were)|as|like)\s+(?:an?\s+|the\s+)?(?:unrestricted\s+|different\s+)?(?:{_MODEL}|dan)\b"
