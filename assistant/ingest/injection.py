@@ -45,18 +45,26 @@ _ORDERS = r"(?:instructions?|prompts?|directions|directives|guidelines|rules|con
 _ANSWER = r"(?:answer|respond|reply|say|state)"
 
 
+_WORD = re.compile(r"[a-z]+")
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One kind of line a document addresses to a model: its name, what it finds, the pattern."""
+    """One kind of line a document addresses to a model: its name, what it finds, the pattern, and
+    the words of which a line must hold one for the pattern to be tried (a cheap first pass)."""
 
     name: str
     description: str
     pattern: re.Pattern[str]
+    words: frozenset[str]
     whole_line: bool = False
 
 
-def _rule(name: str, description: str, pattern: str, *, whole_line: bool = False) -> Rule:
-    return Rule(name, description, re.compile(pattern, re.IGNORECASE), whole_line)
+def _rule(name: str, description: str, pattern: str, words: str, *, whole_line: bool = False) -> Rule:
+    return Rule(name, description, re.compile(pattern, re.IGNORECASE), frozenset(words.split()), whole_line)
+
+
+_MODEL_WORDS = "ai i assistant assistants chat chatbot chatbots bot bots language model models llm llms gpt gpts chatgpt claude gemini copilot"
 
 
 RULES: tuple[Rule, ...] = (
@@ -68,6 +76,7 @@ RULES: tuple[Rule, ...] = (
         rf"^[\W_]{{0,4}}{_ROLE}\s*(?:\([^)]{{0,40}}\))?\s*[*_]{{0,2}}\s*[:>]\s*[*_]{{0,2}}\s*"
         r"(?:(?:yes|no|sure|certainly|correct|absolutely|of\s+course)\b|\S+(?:\s+\S+){3}|.*\?\s*$)"
         rf"|^[\W_]{{0,4}}{_MODEL_ROLE}\s*(?:\([^)]{{0,40}}\))?\s*[*_]{{0,2}}\s*[:>]\s*\S",
+        "system assistant user human " + _MODEL_WORDS,
         whole_line=True,
     ),
     _rule(
@@ -75,12 +84,14 @@ RULES: tuple[Rule, ...] = (
         "chat-template markup: <|im_start|>, <|system|>, [INST], <<SYS>>, '### Response:'",
         r"<\|?\s*(?:im_start|im_end|system|user|assistant|endoftext)\s*\|?>|\[/?INST\]|<</?SYS>>"
         r"|^[\W_]{0,4}#{2,}\s*(?:instruction|response|system|assistant|user|human)\s*:?\s*$",
+        "im system user assistant endoftext inst sys instruction response human",
     ),
     _rule(
         "drop-instructions",
         "orders to drop earlier instructions: 'ignore (all) previous instructions', 'disregard your rules'",
         rf"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|of\s+)*(?:of\s+)?{_EARLIER}"
         rf"(?:\s+(?:and\s+)?{_EARLIER})?\s+{_ORDERS}\b",
+        "ignore disregard forget override bypass",
     ),
     _rule(
         "note-to-model",
@@ -93,6 +104,7 @@ RULES: tuple[Rule, ...] = (
         rf"|\bas\s+a\s+(?:large\s+)?language\s+model\b"
         rf"|\b{_MODEL}\s+(?:reading|processing|summari[sz]ing|that\s+reads?|that\s+process(?:es)?)\s+this\b"
         rf"|\b(?:the\s+)?(?:{_MODEL}|model)\s+(?:should|must|will|shall|needs?\s+to|is\s+to)\s+(?:answer|say|respond|reply|state|tell|ignore)\b",
+        _MODEL_WORDS,
     ),
     _rule(
         "answer-orders",
@@ -102,6 +114,7 @@ RULES: tuple[Rule, ...] = (
         rf"|\b(?:if|when|whenever)\s+(?:you\s+are\s+|you're\s+)?(?:asked|questioned|queried)\b.{{0,120}}?\b{_ANSWER}\s+(?:that\b|yes\b|no\b|[\"'“‘])"
         r"|\btell\s+(?:the\s+)?(?:users?|humans?|asker|questioner|reader)\s+(?:that|to)\b"
         r"|\b(?:do\s+not|don't|never)\s+(?:mention|reveal|disclose)\b.{0,40}\b(?:to\s+the\s+(?:user|human)|this\s+(?:instruction|note|message|line))\b",
+        "answer respond reply say state tell mention reveal disclose",
     ),
     _rule(
         "change-role",
@@ -112,6 +125,7 @@ RULES: tuple[Rule, ...] = (
         rf"|\b(?:pretend|act|behave|role-?play)\s+(?:to\s+be|as\s+if\s+you\s+(?:are|were)|as|like)\s+(?:an?\s+|the\s+)?(?:unrestricted\s+|different\s+)?(?:{_MODEL}|dan)\b"
         r"|\b(?:reveal|print|repeat|show|output)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+|hidden\s+|original\s+|initial\s+)?(?:prompt|instructions)\b"
         r"|\b(?:system|developer|hidden)\s+prompt\b|\bjailbr(?:eak|oken)\b|\bdeveloper\s+mode\b|\bdo\s+anything\s+now\b",
+        "now pretend act behave role roleplay play reveal print repeat show output prompt jailbreak jailbroken developer",
     ),
     _rule(
         "above-all-sources",
@@ -120,6 +134,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:overrides?|supersedes?|replaces?|takes\s+precedence\s+over|outranks?)\s+(?:all|any|every)\s+(?:other\s+)?"
         r"(?:instructions|sources|context|prompts|answers|information)\b"
         r"|\b(?:treat|consider|regard)\s+this\s+(?:document|file|text|note|line|notice)\s+as\s+(?:the\s+)?(?:only|sole|final|highest)\b",
+        "override overrides supersede supersedes replace replaces precedence outrank outranks treat consider regard",
     ),
 )
 
@@ -195,7 +210,8 @@ def _match(line: str, *, whole_line: bool) -> str | None:
     """The name of the first rule ``line`` matches; line-anchored rules only when ``whole_line``."""
     if not line:
         return None
+    words = set(_WORD.findall(line.lower()))
     for rule in RULES:
-        if (whole_line or not rule.whole_line) and rule.pattern.search(line):
+        if (whole_line or not rule.whole_line) and not rule.words.isdisjoint(words) and rule.pattern.search(line):
             return rule.name
     return None
