@@ -50,6 +50,8 @@ CONTROL = (
     "Does Aetna cover CPT 64642?",
     "Does Medicare cover 64642 for every diagnosis?",
     "Does Harbor Point Health require prior authorization for 64612?",
+    "What is the Harbor Point fee for 64612?",
+    "Does Brightwater Health Plan cover every CPT code with no limits?",
 )
 
 
