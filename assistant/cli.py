@@ -541,6 +541,17 @@ def sources_show(doc_id: Annotated[str, typer.Argument(help="The document id.")]
     header = front_matter_data(s.header) if s.header else {"id": s.doc_id, "title": s.title, "publisher": s.publisher}
     console.print(escape(yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=100).rstrip()), soft_wrap=True)
     console.print(f"kind: {s.kind} ({escape(s.origin)})\nfile: {escape(s.path)}\nchunks: {s.chunks}\nfacts: {s.facts}")
+    if s.from_file:
+        console.print(f"provenance: from_file ({escape(', '.join(s.from_file))} read from the file itself, not given "
+                      "with --title/--publisher/--source-url or a manifest)")
+    else:
+        console.print("provenance: given (title, publisher and URL given by the person who ingested it, or curated)")
+    if s.flagged:
+        console.print(f"[yellow]{len(s.flagged)} line(s) address a model or impersonate a chat turn[/yellow]; they stay "
+                      "in the text but are never quoted:")
+        for flagged in s.flagged:
+            where = f"page {flagged.page}, " if flagged.page is not None else ""
+            console.print(f"  {where}line {flagged.line} ({flagged.rule}): {escape(repr(flagged.text))}", soft_wrap=True)
     if s.history:
         console.print("history (oldest first; only the current version is answered from):")
         for old in s.history:

@@ -25,6 +25,7 @@ from assistant.embed.protocol import Embedder
 from assistant.errors import DuplicateSourceError, ManifestError, SourceError
 from assistant.fileio import ChangeSet
 from assistant.ingest.extract import source_files
+from assistant.ingest.injection import flag_lines
 from assistant.ingest.manifest import read_manifest
 from assistant.ingest.source_docs import Overrides
 from assistant.pipeline import BuildReport
@@ -189,9 +190,12 @@ def ingested_lines(path: Path, done: Ingested, overrides: Overrides) -> list[str
         lines = [f"[yellow]Unchanged:[/yellow] {escape(str(path))} is already {where} (same text); nothing to do."]
     else:
         codes = ", ".join(header.codes) or "none found"
+        claimed = set(header.from_file or ())
+        title = escape(repr(header.title)) + (" (from the file)" if "title" in claimed else "")
+        publisher = escape(repr(header.publisher)) + (" (from the file)" if "publisher" in claimed else "")
         lines = [
             f"[green]{plan.action.capitalize()}:[/green] {escape(str(path))} -> {escape(str(plan.path))} ({where}; "
-            f"title {escape(header.title)!r}; publisher {escape(header.publisher)!r}; codes {escape(codes)})"
+            f"title {title}; publisher {publisher}; codes {escape(codes)})"
         ]
     if header.superseded_by:
         lines.append(f"  note: {escape(header.id)} is an old version, superseded by {escape(header.superseded_by)}; "
@@ -209,6 +213,12 @@ def ingested_lines(path: Path, done: Ingested, overrides: Overrides) -> list[str
             f"[yellow]Warning:[/yellow] {escape(str(path))}: page(s) {numbers} of the PDF have no text layer (scanned "
             "images); their content is not in the index and answers cannot come from it. Ingest again with --ocr to read "
             "them with tesseract (Debian package tesseract-ocr)."
+        )
+    for flagged in flag_lines(plan.text, header.pages or ()):
+        where = f"page {flagged.page}, " if flagged.page is not None else ""
+        lines.append(
+            f"[yellow]Warning:[/yellow] {escape(str(path))}: {where}line {flagged.line} addresses a model or impersonates a "
+            f"chat turn ({flagged.rule}); it stays in the text but is never quoted: {escape(repr(flagged.text))}"
         )
     for older in done.resembles:
         command = ["assistant", "ingest", str(path), "--replaces", older.doc_id]

@@ -11,6 +11,8 @@ SentenceKind = Literal["sentence", "item", "row"]
 DocumentKind = Literal["publication", "reference"]
 Confidence = Literal["high", "medium"]
 AnswerMode = Literal["extractive", "generative"]
+Provenance = Literal["given", "from_file"]
+MetadataField = Literal["title", "publisher", "source_url"]
 
 
 UNKNOWN_PUBLISHER = "unknown"
@@ -23,6 +25,10 @@ class Document:
 
     ``page_starts`` (a PDF's) holds the offset in ``text`` where each page 1..n begins;
     ``pages_without_text`` the 1-based pages that had no text layer and were not read.
+    ``from_file`` names the metadata (title, publisher, source_url) read from the file itself
+    rather than given by the person who ingested it (flags, manifest) or the curated corpus.
+    ``flagged`` holds the ``(start, end)`` spans of lines that address a model or impersonate a
+    chat turn (``assistant.ingest.injection``): they stay in ``text`` but are never evidence.
     """
 
     doc_id: str
@@ -37,6 +43,21 @@ class Document:
     ingested: bool = False
     page_starts: tuple[int, ...] = ()
     pages_without_text: tuple[int, ...] = ()
+    from_file: tuple[MetadataField, ...] = ()
+    flagged: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Spans read back from JSON arrive as lists; keep them tuples (hashable, comparable).
+        object.__setattr__(self, "flagged", tuple((int(start), int(end)) for start, end in self.flagged))
+
+    @property
+    def provenance(self) -> Provenance:
+        """``from_file`` when any of its title, publisher or URL is the file's own claim, else ``given``."""
+        return "from_file" if self.from_file else "given"
+
+    def is_flagged(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` overlaps a flagged line (see ``flagged``)."""
+        return any(begin < end and start < finish for begin, finish in self.flagged)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page that character ``offset`` of ``text`` is on; None without a page map."""

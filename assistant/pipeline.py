@@ -23,7 +23,7 @@ from assistant.faults import fault_point
 from assistant.ingest.corpus import Corpus, corpus_files, corpus_hash, load_corpus
 from assistant.retrieve import RetrievalSettings
 from assistant.store.disk import current_folder, load_index, read_manifest, save_index
-from assistant.store.hybrid import build_hybrid_index
+from assistant.store.hybrid import HybridIndex, build_hybrid_index
 from assistant.store.journal import served_corpus_files
 from assistant.store.manifest import BuildInputs
 from assistant.store.reuse import ReusingEmbedder, reusable_vectors
@@ -93,6 +93,23 @@ def check_claims(corpus: Corpus, recognizer: EntityRecognizer) -> None:
             )
 
 
+def read_corpus(settings: Settings) -> Corpus:
+    """The corpus cut as the index is: chunking from ``settings``, sentences fitted to the embedding
+    model's maximum sequence length (its tokenizer is read, not the model).
+
+    Raises:
+        CorpusError: the corpus is invalid.
+    """
+    from assistant.embed.tokens import model_tokens
+
+    return load_corpus(
+        settings.corpus_dir,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        tokens=model_tokens(settings.embedding_model),
+    )
+
+
 def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, show_progress: bool = False) -> BuildReport:
     """Build and save the index unless an identical one is already current.
 
@@ -110,7 +127,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
     manifest = read_manifest(settings.index_dir)
     if not force and manifest is not None and manifest.inputs == inputs:
         return BuildReport(False, manifest.index_version, manifest.counts, current_folder(settings.index_dir))
-    corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    corpus = read_corpus(settings)
     check_claims(corpus, EntityRecognizer(load_phrasebook(settings.prompts_dir).vocabulary))
     fault_point("build.corpus-read")
     known = None if force else reusable_vectors(settings.index_dir, inputs, embedder)
@@ -149,6 +166,15 @@ def load_answerer(settings: Settings, embedder: Embedder, *, index_dir: Path | N
         ConfigError: prompts/ is invalid.
     """
     index = load_index(index_dir or settings.index_dir, served_inputs(settings), embedder.dimension)
+    return answerer_over(settings, embedder, index)
+
+
+def answerer_over(settings: Settings, embedder: Embedder, index: HybridIndex) -> GroundedAnswerer:
+    """A grounded answerer around an index already in memory (a loaded one, or a subset of one).
+
+    Raises:
+        ConfigError: prompts/ is invalid.
+    """
     return GroundedAnswerer(
         index=index,
         embedder=embedder,
@@ -212,6 +238,7 @@ def make_embedder(settings: Settings) -> Embedder:
 
 __all__ = [
     "BuildReport",
+    "answerer_over",
     "IndexMismatchError",
     "IndexMissingError",
     "build_index",
@@ -221,4 +248,5 @@ __all__ = [
     "load_answerer",
     "load_generation",
     "make_embedder",
+    "read_corpus",
 ]

@@ -21,14 +21,14 @@ from assistant.errors import DuplicateSourceError, NotFoundError, SourceError, S
 from assistant.faults import fault_point
 from assistant.fileio import ChangeSet
 from assistant.ingest.catalog import StoredDocument, drop_facts, facts_citing, stored_documents
-from assistant.ingest.corpus import load_corpus
 from assistant.ingest.documents import FrontMatter
 from assistant.ingest.extract import extract_source
+from assistant.ingest.injection import FlaggedLine, flag_lines
 from assistant.ingest.references import read_references
 from assistant.ingest.source_docs import Overrides, PlannedDocument, document_id, plan_document
 from assistant.ingest.versions import CorpusTexts, Resemblance, version_chain
-from assistant.models import DocumentKind
-from assistant.pipeline import BuildReport, build_index
+from assistant.models import DocumentKind, MetadataField, Provenance
+from assistant.pipeline import BuildReport, build_index, read_corpus
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,13 @@ class SourceSummary:
     path: str
     header: FrontMatter | None
     history: tuple[FrontMatter, ...] = ()
+    from_file: tuple[MetadataField, ...] = ()
+    flagged: tuple[FlaggedLine, ...] = ()
+
+    @property
+    def provenance(self) -> Provenance:
+        """``from_file`` when its title, publisher or URL is the file's own claim, else ``given``."""
+        return "from_file" if self.from_file else "given"
 
 
 @dataclass(frozen=True)
@@ -276,7 +283,7 @@ def list_sources(settings: Settings) -> list[SourceSummary]:
     Raises:
         CorpusError: the corpus is invalid.
     """
-    corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    corpus = read_corpus(settings)
     stored = stored_documents(settings.corpus_dir / "documents")
     chunks = Counter(p.doc_id for p in corpus.passages if p.kind == "chunk")
     facts = Counter(f.doc_id for f in corpus.facts)
@@ -302,6 +309,8 @@ def list_sources(settings: Settings) -> list[SourceSummary]:
                 path=document.path,
                 header=header,
                 history=_history(stored, document.doc_id),
+                from_file=document.from_file,
+                flagged=tuple(flag_lines(document.text, document.page_starts)) if document.flagged else (),
             )
         )
     for doc_id, old in stored.items():

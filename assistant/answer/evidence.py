@@ -97,6 +97,8 @@ class EvidenceSet:
             document = index.documents[sentence.doc_id]
             if document.kind == "reference":
                 continue  # a generated reference document's lines are its facts' spans: the facts are the units
+            if document.is_flagged(sentence.start, sentence.end):
+                continue  # a line addressing a model (assistant/ingest/injection.py) is never evidence
             text = document.text[sentence.start : sentence.end]
             lead_in = starts.get((sentence.doc_id, *sentence.lead_in)) if sentence.lead_in else None
             starts[(sentence.doc_id, sentence.start, sentence.end)] = len(units)

@@ -167,7 +167,8 @@ def list_documents(answerer: AnswererDep) -> list[DocumentSummary]:
     """Every document in the index."""
     return [
         DocumentSummary(
-            doc_id=d.doc_id, title=d.title, publisher=d.publisher, source_url=d.source_url, codes=list(d.codes)
+            doc_id=d.doc_id, title=d.title, publisher=d.publisher, source_url=d.source_url, codes=list(d.codes),
+            provenance=d.provenance,
         )
         for d in answerer.index.documents.values()
     ]

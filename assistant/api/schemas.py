@@ -88,12 +88,19 @@ class CitationOut(BaseModel):
     source: str | None = Field(description="Who said it: the publisher, or the named source of a summary.")
     confidence: Literal["high", "medium"] | None = Field(description="For summarized reference facts.")
     page: int | None = Field(None, description="The PDF page the quote starts on (1-based); null for other sources.")
+    provenance: Literal["given", "from_file"] = Field(
+        "given",
+        description="given: the document's title, publisher and URL were given by the person who loaded it (flags, "
+        "manifest) or are the project's own; from_file: some of them are the file's own claim about itself.",
+    )
 
     @classmethod
     def of(cls, citation: Citation, document: Document | None = None) -> CitationOut:
-        """Copy an internal citation; ``document`` (the one it quotes) gives its page."""
+        """Copy an internal citation; ``document`` (the one it quotes) gives its page and provenance
+        (without it, the provenance cannot be vouched for: ``from_file``)."""
         page = document.page_at(citation.start) if document is not None else None
-        return cls(**citation.__dict__, page=page)
+        provenance = document.provenance if document is not None else "from_file"
+        return cls(**citation.__dict__, page=page, provenance=provenance)
 
 
 class ConflictClaimOut(BaseModel):
@@ -204,6 +211,9 @@ class DocumentSummary(BaseModel):
     publisher: str
     source_url: str | None
     codes: list[str]
+    provenance: Literal["given", "from_file"] = Field(
+        "given", description="from_file: its title, publisher or URL is the file's own claim (see citations)."
+    )
 
 
 class DocumentOut(BaseModel):

@@ -20,8 +20,8 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.embed.protocol import Embedder
 from assistant.evaluation.distractors import generate_distractors
-from assistant.ingest.corpus import load_corpus
 from assistant.pipeline import BuildReport, build_index
+from assistant.pipeline import read_corpus as read_whole_corpus
 from assistant.store.hybrid import build_bm25
 
 BENCH_DOC_ID = "bench-added-document"
@@ -134,7 +134,7 @@ def _timed(phase: Phase, build: Callable[[], BuildReport]) -> BuildReport:
 def _time_whole_corpus_parts(settings: Settings, read_corpus: Phase, bm25: Phase) -> None:
     """Time what an incremental build still does over the whole corpus: read + chunk, and BM25."""
     started = time.perf_counter()
-    corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    corpus = read_whole_corpus(settings)
     read_corpus.seconds.append(time.perf_counter() - started)
     started = time.perf_counter()
     build_bm25(corpus.passages)

@@ -26,26 +26,38 @@ _MAX_BARE_CELL = 80
 
 @dataclass(frozen=True)
 class Section:
-    """A run of document text under one heading (``title`` is None before the first heading)."""
+    """A run of document text under one heading (``title`` is None before the first heading);
+    ``heading`` is the span of the heading line, if any."""
 
     title: str | None
     start: int
     end: int
+    heading: tuple[int, int] | None = None
 
 
 def split_sections(text: str) -> list[Section]:
     """Cut ``text`` at Markdown headings; the heading line itself belongs to no section body."""
     sections: list[Section] = []
     title: str | None = None
+    heading: tuple[int, int] | None = None
     body_start = 0
     for match in _HEADING_RE.finditer(text):
         if match.start() > body_start:
-            sections.append(Section(title, body_start, match.start()))
+            sections.append(Section(title, body_start, match.start(), heading))
         title = match.group(2)
+        heading = (match.start(), match.end())
         body_start = min(len(text), match.end() + 1)
     if body_start < len(text):
-        sections.append(Section(title, body_start, len(text)))
+        sections.append(Section(title, body_start, len(text), heading))
     return [s for s in sections if text[s.start : s.end].strip()]
+
+
+def document_sections(document: Document) -> list[Section]:
+    """The sections of a document; one under a flagged heading (a line addressing a model) has no title."""
+    return [
+        Section(None, s.start, s.end, s.heading) if s.heading and document.is_flagged(*s.heading) else s
+        for s in split_sections(document.text)
+    ]
 
 
 def escape_headings(text: str) -> str:
@@ -73,11 +85,12 @@ def split_sentences(document: Document) -> list[Sentence]:
     joined to the sentence that follows, so "Modifier\\n50(...): Used when ..." stays one unit;
     so is a line without closing punctuation followed by one starting in lower case (a sentence
     hard-wrapped in a Markdown or text file). Headings belong to no section body, so a heading is
-    never part of a sentence.
+    never part of a sentence. A sentence that overlaps a flagged line (``Document.flagged``: it
+    addresses a model) is left out: it is never evidence.
     """
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences: list[Sentence] = []
-    for section in split_sections(document.text):
+    for section in document_sections(document):
         for start, end, unit in _segments(document.text, section.start, section.end):
             if unit:
                 start, end = _trim(document.text, start, end)
@@ -85,7 +98,7 @@ def split_sentences(document: Document) -> list[Sentence]:
                     sentences.append(Sentence(document.doc_id, start, end, section.title))
                 continue
             sentences.extend(_prose_sentences(document, segmenter, start, end, section.title))
-    return sentences
+    return [s for s in sentences if not document.is_flagged(s.start, s.end)]
 
 
 def _prose_sentences(
@@ -158,13 +171,14 @@ def is_table_row(line: str) -> bool:
 def chunk_document(document: Document, sentences: list[Sentence], size: int, overlap: int) -> list[Passage]:
     """Pack consecutive sentences of one section into chunks of about ``size`` characters.
 
-    A chunk never crosses a section boundary; the next chunk repeats whole trailing sentences
-    worth at most ``overlap`` characters. A single sentence longer than ``size`` is its own chunk.
+    A chunk never crosses a section boundary nor a flagged line (one addressing a model, left out
+    of the sentences); the next chunk repeats whole trailing sentences worth at most ``overlap``
+    characters. A single sentence longer than ``size`` is its own chunk.
     """
     passages: list[Passage] = []
-    for section in split_sections(document.text):
+    for section in document_sections(document):
         run = [s for s in sentences if section.start <= s.start and s.end <= section.end]
-        for window in _windows(run, size, overlap):
+        for window in (w for part in _unflagged_runs(document, run) for w in _windows(part, size, overlap)):
             start, end = window[0].start, window[-1].end
             passages.append(
                 Passage(
@@ -178,6 +192,17 @@ def chunk_document(document: Document, sentences: list[Sentence], size: int, ove
                 )
             )
     return passages
+
+
+def _unflagged_runs(document: Document, run: list[Sentence]) -> list[list[Sentence]]:
+    """``run`` cut wherever a flagged line lies between two consecutive sentences."""
+    parts: list[list[Sentence]] = []
+    for sentence in run:
+        if parts and not document.is_flagged(parts[-1][-1].end, sentence.start):
+            parts[-1].append(sentence)
+        else:
+            parts.append([sentence])
+    return parts
 
 
 def _windows(run: list[Sentence], size: int, overlap: int) -> list[list[Sentence]]:

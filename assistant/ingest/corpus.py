@@ -13,6 +13,7 @@ from assistant.ingest.conflicts import read_conflicts
 from assistant.ingest.context import with_context
 from assistant.ingest.documents import read_documents
 from assistant.ingest.facts import read_facts
+from assistant.ingest.long_sentences import TokenCounter, fit_sentences
 from assistant.ingest.references import icd_package_version, read_references
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 
@@ -52,11 +53,13 @@ def corpus_hash(files: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Corpus:
+def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int, tokens: TokenCounter | None = None) -> Corpus:
     """Read and validate documents and facts, then cut passages and sentences.
 
     Superseded documents (front matter ``superseded_by``, set by ``assistant ingest --replaces``)
     stay in corpus/documents as history but are left out: none of their text is indexed or quoted.
+    With ``tokens`` (the embedding model's), a sentence longer than the model reads is cut into
+    pieces that fit (``long_sentences``). Lines that address a model are in no sentence or passage.
 
     Raises:
         CorpusError: a document or fact is invalid; the message names the file and item.
@@ -77,6 +80,8 @@ def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int) -> Cor
     sentences: list[Sentence] = []
     for document in documents:
         document_sentences = with_context(document, split_sentences(document))
+        if tokens is not None:
+            document_sentences = fit_sentences(document, document_sentences, tokens)
         sentences.extend(document_sentences)
         passages.extend(chunk_document(document, document_sentences, chunk_size, chunk_overlap))
     by_id = {d.doc_id: d for d in documents}

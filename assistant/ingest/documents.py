@@ -11,7 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from assistant.errors import CorpusError
-from assistant.models import Document
+from assistant.ingest.injection import flagged_spans
+from assistant.models import UNKNOWN_PUBLISHER, Document, MetadataField
 
 DOC_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 SourceFormat = Literal["markdown", "text", "html", "pdf"]
@@ -36,6 +37,11 @@ class FrontMatter(BaseModel):
     content_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the text below.")
     source_file: str | None = Field(None, min_length=1, description="Name of the file the text was taken from.")
     source_format: SourceFormat | None = None
+    from_file: list[MetadataField] | None = Field(
+        None,
+        description="Which of title, publisher, source_url were read from the file itself, not given with flags "
+        "or a manifest ([] when all were given); absent on curated documents.",
+    )
     pages: list[int] | None = Field(None, description="A PDF's page starts: offset in the text of pages 1..n.")
     pages_without_text: list[int] | None = Field(None, description="Pages with no text layer, not read (1-based).")
     # Versions under different ids (`assistant ingest --replaces OLD`): the new document names the old
@@ -84,7 +90,28 @@ def document_from(header: FrontMatter, content: str, path: Path) -> Document:
         page_starts=tuple(header.pages or ()),
         pages_without_text=tuple(header.pages_without_text or ()),
         ingested=header.ingested,
+        from_file=metadata_from_file(header),
+        flagged=flagged_spans(content),
     )
+
+
+def metadata_from_file(header: FrontMatter) -> tuple[MetadataField, ...]:
+    """The metadata fields of a document that its file claimed rather than a person gave.
+
+    A document ingested before provenance was recorded (no ``from_file``) is not vouched for: its
+    title, URL and publisher (unless ``unknown``) count as the file's; ingest it again with flags
+    to record what was given. Curated documents are the project's own: nothing is from a file.
+    """
+    if header.from_file is not None:
+        return tuple(header.from_file)
+    if not header.ingested:
+        return ()
+    fields: list[MetadataField] = ["title"]
+    if header.publisher != UNKNOWN_PUBLISHER:
+        fields.append("publisher")
+    if header.source_url is not None:
+        fields.append("source_url")
+    return tuple(fields)
 
 
 def read_document_parts(path: Path) -> tuple[FrontMatter, str]:

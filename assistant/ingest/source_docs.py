@@ -1,8 +1,10 @@
 """Extracted source text -> the corpus document to write: id, front matter, version, or nothing to do.
 
 Metadata comes from the command's flags, else from the file itself, else from the previous version
-of the document, else from defaults (title from the file name, publisher ``unknown``). The codes
-are those the text names (the project's own code recognition), unless ``--codes`` lists them.
+of the document, else from defaults (title from the file name, publisher ``unknown``). What the file
+claimed about itself (or its name gave) is recorded in ``from_file``: a file that says it is from CMS
+is not vouched for by the person who ingested it. The codes are those the text names (the project's
+own code recognition), outside the lines that address a model, unless ``--codes`` lists them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from assistant.errors import SourceError
 from assistant.ingest.catalog import StoredDocument
 from assistant.ingest.documents import DOC_ID_PATTERN, FrontMatter, front_matter_data
 from assistant.ingest.extract import Extracted
-from assistant.models import UNKNOWN_PUBLISHER
+from assistant.ingest.injection import flagged_spans, unflagged_text
+from assistant.models import UNKNOWN_PUBLISHER, MetadataField
 
 Action = Literal["added", "new version", "metadata updated", "unchanged"]
 _URL = TypeAdapter(HttpUrl)
@@ -109,12 +112,15 @@ def plan_document(
         )
     content_hash = hashlib.sha256(extracted.text.encode("utf-8")).hexdigest()
     described = {
-        "title": overrides.title or extracted.title or (previous.title if previous else None) or _title_from(extracted.path),
-        "publisher": overrides.publisher or extracted.publisher or (previous.publisher if previous else UNKNOWN_PUBLISHER),
+        "title": overrides.title or _claim(extracted.title) or (previous.title if previous else None) or _title_from(extracted.path),
+        "publisher": overrides.publisher or _claim(extracted.publisher) or (previous.publisher if previous else UNKNOWN_PUBLISHER),
         "source_url": overrides.source_url or _url(extracted.source_url) or (previous.source_url if previous else None),
-        "codes": list(overrides.codes) if overrides.codes else subject_codes(extracted.text),
+        "codes": list(overrides.codes) if overrides.codes else subject_codes(
+            unflagged_text(extracted.text, flagged_spans(extracted.text))
+        ),
         "effective": overrides.effective or (previous.effective if previous else None),
         "supersedes": overrides.replaces or (previous.supersedes if previous else None),
+        "from_file": _from_file(extracted, overrides, previous),
     }
     provenance = f"Ingested with `assistant ingest` from {extracted.path.name} ({extracted.note})."
     common = {"id": doc_id, **described, "content_hash": content_hash, "source_file": extracted.path.name,
@@ -137,6 +143,27 @@ def plan_document(
         {**common, "added": previous.added, "updated": today, "version": (previous.version or 1) + 1}
     )
     return PlannedDocument("new version", target, header, extracted.text)
+
+
+def _from_file(extracted: Extracted, overrides: Overrides, previous: FrontMatter | None) -> list[MetadataField]:
+    """Which of title, publisher and source_url the planned header takes from the file (its contents
+    or its name) rather than from the flags; a value kept from the previous version keeps its origin."""
+    before = set(previous.from_file if previous and previous.from_file is not None else ("title", "publisher", "source_url"))
+    origins: dict[MetadataField, bool] = {
+        "title": not overrides.title and (bool(_claim(extracted.title)) or previous is None or "title" in before),
+        "publisher": not overrides.publisher and (
+            bool(_claim(extracted.publisher)) or (previous is not None and previous.publisher != UNKNOWN_PUBLISHER and "publisher" in before)
+        ),
+        "source_url": not overrides.source_url and (
+            _url(extracted.source_url) is not None or (previous is not None and previous.source_url is not None and "source_url" in before)
+        ),
+    }
+    return [name for name, from_file in origins.items() if from_file]
+
+
+def _claim(value: str | None) -> str | None:
+    """A title or publisher the file gives, unless it reads as a line addressed to a model."""
+    return None if value is None or flagged_spans(value) else value
 
 
 def _title_from(path: Path) -> str:

@@ -337,7 +337,7 @@
       for (const citation of citations) {
         const item = el("li");
         item.appendChild(markerButton(citation, article));
-        item.appendChild(document.createTextNode(" " + citation.title + (sectionOf(citation) ? " — " + sectionOf(citation) : "") + pageOf(citation)));
+        item.appendChild(document.createTextNode(" " + citation.title + (sectionOf(citation) ? " — " + sectionOf(citation) : "") + pageOf(citation) + claimedOf(citation)));
         list.appendChild(item);
       }
       sources.appendChild(list);
@@ -426,6 +426,11 @@
       }
     });
     return box;
+  }
+
+  /** A note when the document's title, publisher or URL is only the file's own claim about itself. */
+  function claimedOf(citation) {
+    return citation.provenance === "from_file" ? " (title and publisher as the file gives them, not confirmed)" : "";
   }
 
   /** ", page N" for a citation into a PDF page, else nothing. */
