@@ -24,6 +24,7 @@ from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
 from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
+from assistant.ingest.injection import unflagged_text
 from assistant.models import Answer, ConflictSpec, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
@@ -65,7 +66,7 @@ class EvidenceReader:
         self.questions = QuestionReader(
             self.recognizer,
             Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations),
-            [(d.doc_id, d.title, d.publisher, d.text) for d in documents],
+            [(d.doc_id, d.title, d.publisher, unflagged_text(d.text, d.flagged)) for d in documents],
         )
         self._facts = {f.fact_id: f for f in index.facts}
         self._fact_units = {u.fact_id: u.position for u in self.evidence.units if u.fact_id}
@@ -76,7 +77,8 @@ class EvidenceReader:
             )
             for key, entry in ((f"payer:{k}", e) for k, e in phrasebook.vocabulary.get("payer", {}).items())
         }
-        everything = [f"{d.title} {d.publisher} {d.text}" for d in documents] + [f.statement for f in index.facts]
+        # Lines written for a model (flagged at ingest) give no names, synonyms or payers either.
+        everything = [f"{d.title} {d.publisher} {unflagged_text(d.text, d.flagged)}" for d in documents] + [f.statement for f in index.facts]
         self._known_payers = {k for text in everything for k in self.recognizer.keys(text, frozenset({"payer"}))}
         self._last: tuple[Question, list[Scored]] | None = None
         self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
