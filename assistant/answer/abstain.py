@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import Question
 from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, numeric_conflict
@@ -91,6 +92,11 @@ def choose(
         # that name the code in another column ("Not to be reported with: ..., 90839").
         keyed = [s for s in carrying if _keyed_by(s.unit, question.codes)]
         carrying = keyed + [s for s in carrying if s not in keyed]
+    if question.wants_list:
+        # "Which codes need no prior authorization?": rows whose cell says otherwise give way.
+        meeting = [s for s in carrying if s.unit.kind == "row" and row_meets(s.unit.text, question.query)]
+        if meeting:
+            carrying = meeting + [s for s in carrying if s.unit.kind != "row"]
     fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
     carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
     best = carrying[0].score

@@ -209,3 +209,9 @@ def test_4_which_modifier_is_answered_by_a_modifier_not_by_the_word(with_program
 def test_6_the_row_of_the_asked_code_answers_before_rows_that_mention_it(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "what is not to be reported with 0998T?")
     assert "0995T, 0994T" in answer.citations[0].quote
+
+
+def test_6_a_list_question_with_a_condition_gets_the_rows_that_meet_it(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Which codes does Brightwater allow without prior authorization?")
+    rows = [c.quote for c in answer.citations if c.quote.startswith("Code:")]
+    assert rows and all("Prior authorization: No" in row for row in rows), rows
