@@ -70,8 +70,9 @@ class GroundedAnswerer:
 
     def routes_to_reader(self, question: Question) -> bool:
         """Whether the evidence reader answers: the question names a loaded document; or the evidence
-        the reader would quote includes a loaded document's; or nothing answers and a loaded document
-        is about the code asked (it is silent, so the answer abstains)."""
+        the reader would quote includes a loaded document's; or nothing answers and the best
+        candidate is a loaded document's or a loaded document is about the code asked (it is
+        silent, so the answer abstains)."""
         if not self._loaded:
             return False
         if question.named_documents & self._loaded:
@@ -84,7 +85,11 @@ class GroundedAnswerer:
         if not verdict.abstained:
             # The user's documents come first: answer from them when they hold some of the best evidence.
             return any(s.unit.kind != "fact" and s.unit.doc_id in self._loaded for s in verdict.chosen)
-        # Nothing answers: when a loaded document is about the code asked, its silence is the answer.
+        # Nothing answers: when the best candidate is a loaded document's, or a loaded document is
+        # about the code asked, its silence is the answer (curated facts on another topic are not).
+        ranked = reader.rank(question)
+        if ranked and ranked[0].unit.kind != "fact" and ranked[0].unit.doc_id in self._loaded:
+            return True
         return any(code in reader.evidence.document_codes.get(d, ()) for d in self._loaded for code in question.codes)
 
     def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from assistant.models import Answer, Citation, Document, ScoredPassage
 
 MAX_MESSAGES = 40
 MAX_MESSAGE_CHARS = 4000
 NOT_BLANK = r"\S"
+
+
+def _whole(value: object) -> object:
+    """2468.0 -> 2468: JSON Schema's "integer" admits a number with no fractional part, and the
+    strict models that read answers back (``POST /v1/feedback``) must accept what the schema does."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+JsonInt = Annotated[int, BeforeValidator(_whole)]
 
 
 class ChatMessage(BaseModel):
@@ -73,12 +82,12 @@ class CitationOut(BaseModel):
 
     model_config = ConfigDict(strict=True)
 
-    marker: int
+    marker: JsonInt
     doc_id: str
     title: str
     section: str | None
-    start: int
-    end: int
+    start: JsonInt
+    end: JsonInt
     quote: str
     source_url: str | None
     score: float
@@ -87,7 +96,7 @@ class CitationOut(BaseModel):
     )
     source: str | None = Field(description="Who said it: the publisher, or the named source of a summary.")
     confidence: Literal["high", "medium"] | None = Field(description="For summarized reference facts.")
-    page: int | None = Field(None, description="The PDF page the quote starts on (1-based); null for other sources.")
+    page: JsonInt | None = Field(None, description="The PDF page the quote starts on (1-based); null for other sources.")
     provenance: Literal["given", "from_file"] = Field(
         "given",
         description="given: the document's title, publisher and URL were given by the person who loaded it (flags, "
@@ -109,7 +118,7 @@ class ConflictClaimOut(BaseModel):
     model_config = ConfigDict(strict=True)
 
     text: str
-    citation: int
+    citation: JsonInt
 
 
 class ConflictOut(BaseModel):
@@ -142,7 +151,7 @@ class ChatResponse(BaseModel):
             "every sentence verified against the passages it cites."
         ),
     )
-    dropped_sentences: int = Field(0, ge=0, description="Sentences the model wrote that failed verification (not shown).")
+    dropped_sentences: JsonInt = Field(0, ge=0, description="Sentences the model wrote that failed verification (not shown).")
     prompt_version: str | None = Field(None, description="The generator prompt's version when a model was asked, else null.")
 
     @classmethod

@@ -81,3 +81,19 @@ def test_an_unwritable_data_dir_is_a_503_not_a_500(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "feedback_unavailable"
     assert json.dumps(response.json()).count("data") == 0  # no server path leaks to the client
+
+
+def test_whole_numbers_written_as_floats_are_accepted_where_the_schema_says_integer(
+    real_settings: Settings, answerer: GroundedAnswerer, tmp_path: Path
+) -> None:
+    # JSON Schema's "integer" admits 2.0 (schemathesis sends such values); a fraction stays a 422.
+    settings = real_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with TestClient(create_app(settings, answerer=answerer)) as client:
+        base = judged(client, "Does Cigna cover 64642?")
+        response = base["response"]
+        response["dropped_sentences"] = 0.0
+        for citation in response["citations"]:
+            citation["start"], citation["end"] = float(citation["start"]), float(citation["end"])
+        assert client.post("/v1/feedback", json={"rating": "up", **base}).status_code == 201
+        response["dropped_sentences"] = 0.5
+        assert client.post("/v1/feedback", json={"rating": "up", **base}).status_code == 422
