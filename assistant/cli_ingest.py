@@ -28,7 +28,7 @@ from assistant.ingest.extract import source_files
 from assistant.ingest.injection import flag_lines
 from assistant.ingest.manifest import read_manifest
 from assistant.ingest.source_docs import Overrides
-from assistant.pipeline import BuildReport
+from assistant.pipeline import BuildReport, index_state
 from assistant.sources import Ingested, IngestRun, rebuild_or_undo
 
 
@@ -128,8 +128,14 @@ def run_ingest(
                 progress.update(task, completed=1)
                 if model is None and run.changes.paths:
                     model = loader.submit(make_embedder, settings)
-            if run.changes.paths:
-                assert model is not None
+            # An index behind the corpus (left so by a hand edit or by a version without the ingest
+            # journal) is brought up to date even when no file changed, not reported as "unchanged".
+            behind = not run.changes.paths and not failed and index_state(settings) != "fresh"
+            if run.changes.paths or behind:
+                if model is None:
+                    model = loader.submit(make_embedder, settings)
+                if behind:
+                    out.print("[yellow]The index was behind the corpus[/yellow]; rebuilding it.")
                 report = _update_index(settings, run.changes, model, progress)
             else:
                 report = None

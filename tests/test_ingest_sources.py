@@ -303,3 +303,19 @@ def test_a_pdf_page_without_text_is_a_warning_naming_file_and_page(
     header, _ = read_document_parts(document(settings, "partly"))
     assert header.pages_without_text == [2] and header.pages is not None and len(header.pages) == 2
     assert index_of(settings).documents["partly"].pages_without_text == (2,)
+
+
+def test_an_index_left_behind_the_corpus_is_rebuilt_by_the_next_ingest(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The state an interrupted ingest left before ingest was journalled: the document is in
+    # corpus/ but the index was built without it. Ingesting the same file again catches up.
+    assert main(["ingest", str(HTML)]) == 0
+    kept = document(settings, HTML_ID).read_bytes()
+    assert main(["sources", "remove", HTML_ID]) == 0
+    document(settings, HTML_ID).write_bytes(kept)  # corpus ahead of the index
+    capsys.readouterr()
+    assert main(["ingest", str(HTML)]) == 0
+    out = one_line(capsys.readouterr().out)
+    assert "Unchanged:" in out and "The index was behind the corpus; rebuilding it." in out
+    assert HTML_ID in index_of(settings).documents
