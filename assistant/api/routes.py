@@ -118,31 +118,39 @@ def chat(
 
 def _chat_events(response: ChatResponse) -> Iterator[str]:
     """The answer as events: its sentences, then its citations, then the whole response."""
-    try:
-        for piece in sentence_deltas(response.answer):
-            yield sse_event("delta", {"text": piece})
-        yield sse_event("citations", [c.model_dump() for c in response.citations])
-        yield sse_event("done", response.model_dump())
-    except Exception:  # the client sees an event, the log sees the type; never a silent cut
-        log.exception("chat stream failed")
-        yield sse_event("error", {"message": "The answer could not be streamed; retry without stream."})
+    return _guarded(_answer_events(response, deltas=True))
 
 
 def _generated_events(events: Iterator[Event], answerer: GroundedAnswerer) -> Iterator[str]:
     """Generative answering as events: each verified sentence as it is ready, then the citations and
     the whole response (the extractive answer's sentences when it was given instead)."""
-    try:
+
+    def produce() -> Iterator[str]:
         for event in events:
             if isinstance(event, Sentence):
                 yield sse_event("delta", {"text": event.text})
                 continue
             response = ChatResponse.of(event.answer, answerer.index.documents)
-            if not event.streamed:
-                for piece in sentence_deltas(response.answer):
-                    yield sse_event("delta", {"text": piece})
-            yield sse_event("citations", [c.model_dump() for c in response.citations])
-            yield sse_event("done", response.model_dump())
-    except Exception:  # the client sees an event, the log sees the type; never a silent cut
+            yield from _answer_events(response, deltas=not event.streamed)
+
+    return _guarded(produce())
+
+
+def _answer_events(response: ChatResponse, *, deltas: bool) -> Iterator[str]:
+    """The answer's sentences (when ``deltas``), then its citations, then the whole response."""
+    if deltas:
+        for piece in sentence_deltas(response.answer):
+            yield sse_event("delta", {"text": piece})
+    yield sse_event("citations", [c.model_dump() for c in response.citations])
+    yield sse_event("done", response.model_dump())
+
+
+def _guarded(events: Iterator[str]) -> Iterator[str]:
+    """``events``, ended by an error event if producing them fails: the client sees an event, the
+    log sees the type; never a silent cut."""
+    try:
+        yield from events
+    except Exception:
         log.exception("chat stream failed")
         yield sse_event("error", {"message": "The answer could not be streamed; retry without stream."})
 
