@@ -1,5 +1,5 @@
-"""The embedding model's arithmetic: bfloat16 where the CPU has it natively, float32 otherwise,
-and vectors that agree either way."""
+"""The embedding model's arithmetic: float32 by default, bfloat16 on request (auto: where the CPU
+multiplies it natively), and vectors that agree either way."""
 
 from __future__ import annotations
 
@@ -37,12 +37,12 @@ def test_native_bfloat16_is_false_when_the_flags_cannot_be_read(tmp_path: Path) 
 
 
 def test_an_unknown_precision_is_refused_before_the_model_loads() -> None:
-    with pytest.raises(ValueError, match="precision must be auto, float32 or bfloat16, got 'float16'"):
+    with pytest.raises(ValueError, match="precision must be float32, bfloat16 or auto, got 'float16'"):
         SentenceTransformerEmbedder("no-such-model", precision="float16")  # type: ignore[arg-type]
 
 
 def test_the_precision_setting_is_validated() -> None:
-    assert Settings().embed_precision == "auto"
+    assert Settings().embed_precision == "float32"
     with pytest.raises(ValueError, match="embed_precision"):
         Settings(embed_precision="half")  # type: ignore[arg-type]
 
@@ -60,7 +60,10 @@ def test_bfloat16_vectors_agree_with_float32_ones(real_embedder: SentenceTransfo
     float32 = SentenceTransformerEmbedder(model, precision="float32")
     bfloat16 = SentenceTransformerEmbedder(model, precision="bfloat16")
     assert (float32.precision, bfloat16.precision) == ("float32", "bfloat16")
-    assert real_embedder.precision == ("bfloat16" if native_bfloat16() else "float32")
+    assert real_embedder.precision == "float32"
+    assert SentenceTransformerEmbedder(model, precision="auto").precision == (
+        "bfloat16" if native_bfloat16() else "float32"
+    )
 
     a, b = float32.embed(texts), bfloat16.embed(texts)
 
