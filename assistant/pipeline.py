@@ -57,6 +57,7 @@ def build_inputs(settings: Settings) -> BuildInputs:
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         corpus_hash=corpus_hash(corpus_files(settings.corpus_dir)),
+        passage_vectors=settings.passage_vectors,
     )
 
 
@@ -141,6 +142,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         conflicts=corpus.conflicts,
         embedder=reusing,
         show_progress=show_progress,
+        pool_passages=settings.passage_vectors == "pooled",
     )
     fault_point("build.embedded")
     path = save_index(index, settings.index_dir, inputs, corpus_files(settings.corpus_dir), embedder=embedder.name)
@@ -233,7 +235,9 @@ def make_embedder(settings: Settings) -> Embedder:
     """The configured sentence-transformers embedder."""
     from assistant.embed.sentence import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    return SentenceTransformerEmbedder(
+        settings.embedding_model, batch_size=settings.embed_batch_size, precision=settings.embed_precision
+    )
 
 
 __all__ = [

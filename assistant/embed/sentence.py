@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,23 @@ def resolve_model_path(model: str) -> str:
 
 
 _TORCH_THREADS = threading.Lock()
+Precision = Literal["float32", "bfloat16", "auto"]
+# CPU flags (Linux /proc/cpuinfo) of instructions that multiply bfloat16 natively: x86 AVX-512 BF16
+# or AMX, Arm BF16. Elsewhere bfloat16 is emulated and slower than float32.
+_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU multiplies bfloat16 natively (False when ``cpuinfo`` cannot be read)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in {"flags", "Features"}:
+            return bool(_BF16_FLAGS & set(value.split()))
+    return False
 
 
 @contextmanager
@@ -65,9 +82,19 @@ class SentenceTransformerEmbedder:
     adds synchronisation, while whole batches in parallel keep every core busy (measured on a
     busy 2-core machine: sentences embedded in about half the CPU time). The batches, and so
     the vectors, are the same as one sequential ``encode`` makes.
+
+    With ``precision="bfloat16"`` the matrix products run in bfloat16 (torch autocast; layer norms
+    and softmax stay float32): about 1.5x faster on a CPU with native bfloat16 instructions, and
+    the vectors stay within 1e-4 cosine of float32 ones (measured on the realdocs' passages and
+    sentences), so they share the model's vector space and name. ``auto`` uses bfloat16 only
+    where :func:`native_bfloat16` finds such instructions. float32 is the default: on the
+    realdocs, bfloat16 document vectors flipped one unanswerable question from abstaining to
+    answering (a decision at the margin), which the realdocs gate counts.
     """
 
-    def __init__(self, model: str, *, batch_size: int = 32, workers: int | None = None) -> None:
+    def __init__(
+        self, model: str, *, batch_size: int = 32, workers: int | None = None, precision: Precision = "float32"
+    ) -> None:
         """Load ``model`` (see :func:`resolve_model_path`) offline; ``workers`` defaults to the CPU count.
 
         Raises:
@@ -77,7 +104,10 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers!r}")
+        if precision not in ("float32", "bfloat16", "auto"):
+            raise ValueError(f"precision must be float32, bfloat16 or auto, got {precision!r}")
         self._workers = workers or max(1, min(os.cpu_count() or 1, 8))
+        self._bfloat16 = precision == "bfloat16" or (precision == "auto" and native_bfloat16())
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -127,12 +157,21 @@ class SentenceTransformerEmbedder:
                 out[rows] = vectors
         return out
 
+    @property
+    def precision(self) -> str:
+        """``bfloat16`` or ``float32``: the arithmetic the model runs in (``auto`` resolved)."""
+        return "bfloat16" if self._bfloat16 else "float32"
+
     def _encode(self, texts: list[str], *, show_progress: bool = False) -> npt.NDArray[np.float32]:
-        vectors = self._model.encode(
-            texts,
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        import torch
+
+        # autocast is per thread, so it is entered here, in the worker that encodes.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bfloat16):
+            vectors = self._model.encode(
+                texts,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from assistant.embed.protocol import Embedder
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
+from assistant.store.pooling import pool, sentence_groups
 from assistant.store.tokenize import tokenize
 
 Vectors = npt.NDArray[np.float32]
@@ -145,12 +146,26 @@ def build_hybrid_index(
     embedder: Embedder,
     conflicts: Sequence[ConflictSpec] = (),
     show_progress: bool = False,
+    pool_passages: bool = False,
 ) -> HybridIndex:
-    """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them."""
+    """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them.
+
+    With ``pool_passages``, a chunk's vector is the normalised mean of its sentences' vectors
+    (store/pooling.py) instead of an encoding of the chunk; other passages are encoded. Texts are
+    embedded in two calls (sentences; then the encoded passages and facts), so batches are large
+    and sorted by length across the whole build.
+    """
     texts = embedding_texts(documents=documents, facts=facts, passages=passages, sentences=sentences)
-    passage_vectors = embedder.embed(texts.passages, show_progress=show_progress)
     sentence_vectors = embedder.embed(texts.sentences, show_progress=show_progress)
-    fact_vectors = embedder.embed(texts.facts, show_progress=show_progress)
+    groups = sentence_groups(passages, sentences) if pool_passages else [[] for _ in passages]
+    encoded = [row for row, group in enumerate(groups) if not group]
+    rest = embedder.embed([*(texts.passages[row] for row in encoded), *texts.facts], show_progress=show_progress)
+    passage_vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    passage_vectors[encoded] = rest[: len(encoded)]
+    for row, group in enumerate(groups):
+        if group:
+            passage_vectors[row] = pool(sentence_vectors[group])
+    fact_vectors = np.ascontiguousarray(rest[len(encoded) :])
     passage_index = faiss.IndexFlatIP(embedder.dimension)
     if len(passage_vectors):
         passage_index.add(passage_vectors)
