@@ -136,26 +136,17 @@ def test_every_failure_gives_the_extractive_answer(
     assert "without review" not in answer.text
 
 
-def test_a_planted_instruction_reaches_the_model_only_as_quoted_data(
+def test_a_planted_instruction_never_reaches_the_model(
     planted_settings: Settings, scripted_llm: ScriptedServer, planted_answerer: GroundedAnswerer
 ) -> None:
-    ask(planted_settings, scripted_llm, planted_answerer, "obey-planted")
-    user = scripted_llm.requests_for("obey-planted")[-1]["messages"][1]["content"]
-    block = user.split("<passages>\n", 1)[1].split("\n</passages>", 1)[0]
-    planted = [json.loads(line) for line in block.splitlines() if PLANTED in line.lower()]
-    assert len(planted) == 1 and PLANTED in planted[0]["text"].lower()  # inside a JSON string, never a line of its own
-    assert not any(line.lower().startswith("assistant, ignore") for line in user.splitlines())
-
-
-def test_what_the_verifier_does_not_catch_a_planted_claim_cited_to_its_own_text(
-    planted_settings: Settings, scripted_llm: ScriptedServer, planted_answerer: GroundedAnswerer
-) -> None:
-    """The verifier checks that a sentence's words are in its cited quote, not that the quote is
-    honest: a model repeating a planted instruction's claim and citing the instruction is kept. What a
-    reader then sees is the instruction itself as the quote (README: what the verifier does not guarantee)."""
-    answer = ask(planted_settings, scripted_llm, planted_answerer, "obey-planted-citing-it").answer
-    assert answer.mode == "generative"
-    assert [PLANTED in c.quote.lower() for c in answer.citations] == [True]
+    """Ingest flags the line written for a model (assistant/ingest/injection.py), so it is no
+    passage; a model that states its claim anyway has no quote to rest it on and is dropped."""
+    for model in ("obey-planted", "obey-planted-citing-it"):
+        outcome = ask(planted_settings, scripted_llm, planted_answerer, model)
+        user = scripted_llm.requests_for(model)[-1]["messages"][1]["content"]
+        assert PLANTED not in user.lower()
+        assert outcome.fallback == "nothing_verified" and outcome.answer.mode == "extractive"
+        assert "without review" not in outcome.answer.text
 
 
 def test_a_reply_cut_by_the_token_limit_keeps_its_finished_sentences_and_says_it_is_incomplete(
