@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.question import Question
+from assistant.answer.question import STOP_WORDS, Question
 from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, numeric_conflict
+from assistant.codes import find_codes
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,6 @@ def choose(
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
     carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
-    if carrying and question.codes:
-        # A unit that names the asked code speaks for it before one that only shares its document.
-        naming = [s for s in carrying if _names_any(s.unit, question.codes, evidence)]
-        carrying = naming or carrying
     if carrying and question.subject_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
         # A question naming only its measure ("how many times can we bill X?") is left to the
@@ -78,20 +75,34 @@ def choose(
         if not carrying:
             return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
     if carrying and question.expects in REQUIRED_TYPES:
-        carrying = [s for s in carrying if _gives(s.unit, question, evidence)]
-        if not carrying:
+        giving = [s for s in carrying if _gives(s.unit, question, evidence)]
+        if not giving:
+            # The answer may follow the sentence that speaks of the question: "... the UB-04
+            # codes may not be copied. ... please contact the AHA at ub04@aha.org".
+            giving = _continuations(carrying[0], question, evidence)
+        if not giving:
             return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
+        carrying = giving
     if not carrying:
         what = ", ".join([*(_code_label(c) for c in question.codes), *question.payers]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
+    echoes = [s for s in carrying if _echoes(s.unit, question, evidence)]
+    if len(echoes) < len(carrying):
+        carrying = [s for s in carrying if s not in echoes]  # a title or heading says what is asked, not the answer
+    best = carrying[0].score
+    if question.codes:
+        # Among the units close to the best, one naming the asked code speaks for it before one
+        # that only shares its document (a preference, never a filter: "The record should state
+        # ..." in a J0585 tip answers "what should the record state about J0585?"), and a table
+        # row whose first cell is the asked code before rows naming it in another column.
+        close = [s for s in carrying if s.score >= best - margin]
+        naming = [s for s in close if _names_any(s.unit, question.codes, evidence)]
+        keyed = [s for s in naming if _keyed_by(s.unit, question.codes)]
+        first = keyed + [s for s in naming if s not in keyed]
+        carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:
         defining = [s for s in carrying if any(_defines(s.unit.text, code) for code in question.codes)]
         carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
-    if question.codes:
-        # A table row whose first cell is the asked code is that code's row: it goes before rows
-        # that name the code in another column ("Not to be reported with: ..., 90839").
-        keyed = [s for s in carrying if _keyed_by(s.unit, question.codes)]
-        carrying = keyed + [s for s in carrying if s not in keyed]
     if question.wants_list:
         # "Which codes need no prior authorization?": rows whose cell says otherwise give way.
         meeting = [s for s in carrying if s.unit.kind == "row" and row_meets(s.unit.text, question.query)]
@@ -99,7 +110,7 @@ def choose(
             carrying = meeting + [s for s in carrying if s.unit.kind != "row"]
     fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
     carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
-    best = carrying[0].score
+    best = max(best, carrying[0].score)
     chosen: list[Scored] = []
     seen: set[str] = set()
     for scored in carrying:
@@ -111,6 +122,29 @@ def choose(
         seen.add(key)
         chosen.append(scored)
     return Verdict(tuple(chosen), None)
+
+
+_NEIGHBOURS = 2  # sentences either side of the best unit that may hold the answer it speaks of
+
+
+def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) -> list[Scored]:
+    """The best unit with the nearest unit beside it in its section (at most ``_NEIGHBOURS`` away,
+    after before before) that holds the kind of answer asked, both with the best unit's score; or
+    nothing."""
+    unit = anchor.unit
+    if unit.kind == "fact":
+        return []
+    for distance in range(1, _NEIGHBOURS + 1):
+        for position in (unit.position + distance, unit.position - distance):
+            if not 0 <= position < len(evidence.units):
+                continue
+            other = evidence.units[position]
+            if other.doc_id != unit.doc_id or other.section != unit.section or other.kind == "fact":
+                continue
+            if _gives(other, question, evidence):
+                pair = [anchor, Scored(other, anchor.features, anchor.score)]
+                return pair if position > unit.position else pair[::-1]
+    return []
 
 
 def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
@@ -145,6 +179,25 @@ def _names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet
     return any(u.names_code(c) for u in around for c in codes)
 
 
+_ECHO_WORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading
+
+
+def _echoes(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
+    """Whether ``unit`` only repeats the question and its document's title: a short line with at
+    most one word of its own, no number and no negation ("Example Health Plan prior authorization
+    note (fictional)." for "does Example Health Plan require prior authorization?")."""
+    words = _WORDS.findall(unit.text.lower())
+    if unit.kind == "fact" or len(words) >= _ECHO_WORDS or _NEGATION.search(unit.text) or re.search(r"\d", unit.text):
+        return False
+    document = evidence.documents[unit.doc_id]
+    known = {_stem(w) for w in _WORDS.findall(f"{question.query} {document.title} {document.publisher}".lower())}
+    own = {_stem(w) for w in words if w not in STOP_WORDS and len(w) > 2} - known
+    return len(own) <= 1
+
+
+_NEGATION = re.compile(r"\b(not|no|never|non|none|except|excluded?|unless)\b", re.I)
+
+
 def _keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
     """Whether ``unit`` is a table row whose first cell ("Code: 90839") names one of ``codes``."""
     if unit.kind != "row":
@@ -169,6 +222,12 @@ def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet,
     if unit.lead_in is not None:
         parts.append(evidence.units[unit.lead_in].text)
     parts += [u.text for u in evidence.following_items(unit, 12)]
+    if unit.kind != "fact" and unit.position > 0:
+        # The sentence before, in the same section, may name what this one goes on about:
+        # "... the UB-04 codes and descriptions may not be copied. Please contact the AHA at ...".
+        before = evidence.units[unit.position - 1]
+        if before.doc_id == unit.doc_id and before.section == unit.section and before.kind != "fact":
+            parts.append(before.text)
     # Who says it is not what it says: an attribution ("According to First Coast Service Options, ...")
     # and the publisher's name are left out.
     text = _ATTRIBUTION.sub(" ", " ".join(parts))
@@ -207,10 +266,31 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
         texts = [re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, question.codes or ("\0",))) + r")(?![\w])", "", t) for t in texts]
     if question.expects == "code" and _MODIFIER_ASKED.search(question.query):
         return any(_MODIFIER_VALUE.search(t) for t in texts)
+    system = asked_code_system(question.query)
+    if question.expects == "code" and system:
+        # "Which NUCC taxonomy code ...?" is answered by a taxonomy code, not by a diagnosis code.
+        return any(m.key.startswith(f"{system}:") for t in texts for m in find_codes(t))
     texts = [_LIST_MARKER.sub(" ", t) for t in texts]  # "2." and "(1)" number a list, they answer nothing
     if question.measure:
         return any(_MEASURED[_measure_key(question.measure)].search(t) for t in texts)
     return any(has_answer_type(t, question.expects) for t in texts)
+
+
+_CODE_ASKED = re.compile(r"\b(which|what)\s+((?:[\w+-]+\s+){0,3}?)codes?\b", re.I)
+_SYSTEMS = (
+    ("nucc", re.compile(r"\b(nucc|taxonomy)\b", re.I)),
+    ("icd", re.compile(r"\b(icd(-?10)?(-?cm)?|diagnos\w*|dx)\b", re.I)),
+    ("hcpcs", re.compile(r"\b(hcpcs|j-?codes?|drug)\b", re.I)),
+    ("cpt", re.compile(r"\b(cpt|procedure)\b", re.I)),
+)
+
+
+def asked_code_system(question: str) -> str | None:
+    """The code system a "which code" question names ("which ICD-10 codes ..." -> "icd"), if any."""
+    match = _CODE_ASKED.search(question)
+    if not match:
+        return None
+    return next((kind for kind, pattern in _SYSTEMS if pattern.search(match.group(2))), None)
 
 
 # "which modifier ..." is answered by a modifier's value: "modifier FT", "-25", "the GA modifier".
@@ -225,7 +305,11 @@ def _measure_key(measure: str) -> str:
     return "other"
 
 
-_NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty)"
+_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)(?:[- ](?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?)(?:\s+[a-z]+)??"  # one word may come between: "fifteen headache days"
+)
 _MEASURE_WORDS = {
     "minutes": {"minute", "minutes", "min", "mins"},
     "hours": {"hour", "hours", "hr", "hrs"},

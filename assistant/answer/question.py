@@ -28,6 +28,7 @@ _PAYER_MENTIONS = 3
 # Publisher words rarer than this in English single a publisher out ("Novitas", not "Services").
 _DISTINCTIVE_ZIPF = 3.0
 # Question words that make a turn a complete question of its own.
+_OPENING = 300  # characters of a document's text that may name who it is from
 _QUESTION_WORDS = re.compile(
     r"\b(what|which|when|where|who|whom|whose|why|how|does|do|did|is|are|was|were|can|could|should|may|must|will|"
     r"would|has|have|list|tell|explain|define|describe|show|give|need|needs|required?|covered?|bill(?:ed|able)?)\b",
@@ -39,7 +40,7 @@ _BACK_REFERENCE = re.compile(
 )
 _OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? and|then|what if|so|but|or)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
-_STOP = frozenset(
+STOP_WORDS = _STOP = frozenset(
     "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
     "may might must will shall what which when where who how why this that these those it its they them their there "
     "any all some per as from under about if than then so not no yes i we you our my me us pt patient please need "
@@ -69,6 +70,8 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|min(imum)?|max(imum)?|at least|at most|"
                           r"limit|number of|bmi|age|what (time|duration|frequency|percentage|score|dose)|"
                           r"threshold|cut ?off)\b", re.I)),
+    # "Where are the codes?" asks where to look, not for a code.
+    ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     ("code", re.compile(r"\b((which|what) (\w+ ){0,2}(code|codes|modifier|modifiers)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
@@ -155,9 +158,12 @@ class QuestionReader:
         self.payer_documents: dict[str, set[str]] = {}
         by_name: dict[str, set[str]] = {}
         synonyms: dict[str, set[str]] = {}
+        anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
         for doc_id, title, publisher, text in documents:
             for name in _source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
+            if not re.sub(r"(?i)\bunknown\b|\([^)]*\)", "", publisher).strip():
+                anonymous.append((doc_id, f"{title}\n{text[:_OPENING]}"))
             mentions = Counter(e.key for e in recognizer.find(text) if e.kind == "payer")
             for key in recognizer.keys(f"{title} {publisher}", frozenset({"payer"})) | {
                 k for k, n in mentions.items() if n >= _PAYER_MENTIONS
@@ -166,6 +172,11 @@ class QuestionReader:
             for brand, generic in [*_BRAND_GENERIC.findall(text), *((b, g) for g, b in _GENERIC_BRAND.findall(text))]:
                 synonyms.setdefault(brand.lower(), set()).add(generic.lower())
                 synonyms.setdefault(generic.lower(), set()).add(brand.lower())
+        # A document with no publisher is named by the names its title or opening lines give
+        # ("Example Health Plan prior authorization note"): nothing says it is someone else's.
+        for name, ids in list(by_name.items()):
+            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w])", re.IGNORECASE)
+            ids |= {doc_id for doc_id, opening in anonymous if pattern.search(opening)}
         for name, ids in sorted(by_name.items(), key=lambda kv: -len(kv[0])):
             # Initials may be typed with a state or region after them: "BCBST" as "BCBSTX".
             tail = r"[A-Za-z]{0,2}" if " " not in name and len(name) >= 4 else ""
@@ -361,9 +372,24 @@ def split_parts(query: str) -> list[str]:
     or the query alone; a part needs three words or more."""
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
     parts = [p for p in parts if p]
-    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 or not _QUESTION_WORDS.search(p) for p in parts):
+    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 or not _asks(p) for p in parts):
         return [query]
     return parts
+
+
+def _asks(part: str) -> bool:
+    """Whether ``part`` of a compound question asks something: it ends with "?", holds a wh-word
+    ("planned 2-stage - how soon ...") or opens with another question word ("do they ...",
+    "list the codes"); "pt is 17" only tells."""
+    words = _WORD.findall(part)
+    opening = words[1] if len(words) > 1 and words[0].lower() in _CONNECTIVES else words[0] if words else ""
+    return part.rstrip().endswith("?") or bool(_WH.search(part)) or bool(_QUESTION_WORDS.fullmatch(opening))
+
+
+_CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plus", "or"})
+
+
+_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)\b", re.IGNORECASE)
 
 
 def mask_codes(text: str, entities: list[Entity]) -> str:

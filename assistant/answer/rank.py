@@ -54,7 +54,7 @@ _PRESENT: dict[AnswerType, re.Pattern[str]] = {
         r"nov(ember)?|dec(ember)?)\b\.? ?\d{0,2},? ?(19|20)\d\d|\b\d{1,2}/\d{1,2}/(19|20)?\d\d\b|\b(19|20)\d\d\b",
         re.I,
     ),
-    "money": re.compile(r"\$\s?\d|\b\d+\.\d\d\b|\bdollars?\b|\brvus? (of|is|are|=)\s*\d", re.I),
+    "money": re.compile(r"\$\s?\d|(?<![\d.])\d+\.\d\d(?![\d.])|\bdollars?\b|\brvus? (of|is|are|=)\s*\d", re.I),
     "number": re.compile(r"(?<![\w.])\d{1,4}(?:\.\d+)?(?![\w])|" + _NUMBER_WORDS, re.I),
     "contact": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.|https?://"),
     "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5}|[A-TV-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4})(?![\w])|\bmodifier\b|\bPOS\b", re.I),

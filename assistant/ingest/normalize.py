@@ -2,7 +2,7 @@
 
 What the stored text must be (the ingest -> reader contract): NFKC (the ligatures U+FB01 "ﬁ" and
 U+FB02 "ﬂ" become "fi" and "fl", non-breaking spaces plain spaces), no soft hyphens or zero-width
-characters, bullets written ``- ``, and, for text laid out in lines (a PDF page), a sentence wrapped
+characters, the hyphen characters U+2010-U+2012 and the minus sign written "-", bullets written ``- ``, and, for text laid out in lines (a PDF page), a sentence wrapped
 over several lines joined back into one line, a word hyphenated at a line end written whole.
 """
 
@@ -31,7 +31,12 @@ def normalize_chars(text: str) -> str:
     """``text`` in NFKC with soft hyphens, zero-width characters and unpaired surrogates removed,
     and each tab a space. Line structure is untouched."""
     text = _SURROGATE_RE.sub("", text).replace(_LINE_END_HYPHEN, "-")
-    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ")
+    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ").translate(_HYPHENS)
+
+
+# Hyphens NFKC leaves as they are (U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
+# U+2212 minus) written "-": "UB‐04" and "312‐422‐3366" read as typed. En and em dashes stay.
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})
 
 
 def normalize_lines(text: str) -> str:

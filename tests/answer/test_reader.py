@@ -215,3 +215,51 @@ def test_6_a_list_question_with_a_condition_gets_the_rows_that_meet_it(reader: G
     answer = answered(reader, "Which codes does Brightwater allow without prior authorization?")
     rows = [c.quote for c in answer.citations if c.quote.startswith("Code:")]
     assert rows and all("Prior authorization: No" in row for row in rows), rows
+
+
+@pytest.fixture(scope="module")
+def with_wrenfield(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a plan's policy and a note with no publisher that names the plan."""
+    return _ingest("with-wrenfield", ["wrenfield-quellara-policy.md", "wrenfield-infusion-note.md"], tmp_path_factory, real_embedder)
+
+
+def test_12_a_note_with_no_publisher_answers_for_the_plan_its_opening_line_names(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "Does Wrenfield Health Plan require prior authorization for J9998?")
+    assert "wrenfield-infusion-note" in cited_docs(answer, with_wrenfield)
+    assert "Prior authorization is required before the first Quellara infusion" in answer.text
+    # The note's title line only repeats the question: it is no quote.
+    assert all("billing note (fictional)" not in c.quote for c in answer.citations)
+
+
+def test_6_a_sentence_naming_the_code_is_preferred_never_required(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "What should the record state about J9998 for Wrenfield Health Plan?")
+    assert "the dose given and the amount discarded" in answer.citations[0].quote
+
+
+def test_6_the_best_evidence_is_not_displaced_by_a_weaker_sentence_naming_the_code(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "When are continued J9998 infusions covered?")
+    assert "fall by at least half" in answer.citations[0].quote
+
+
+def test_4_a_count_in_words_with_a_word_between_answers_how_many(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "how many flare days does Wrenfield Health Plan require before J9998 is medically necessary?")
+    assert "at least twelve flare days" in answer.text
+
+
+def test_4_a_section_number_is_no_amount(with_wrenfield: GroundedAnswerer) -> None:
+    assert with_wrenfield.answer(["How much does Wrenfield Health Plan pay for J9998?"]).abstained
+
+
+def test_11_a_statement_after_a_question_is_context_not_a_second_question(with_wrenfield: GroundedAnswerer) -> None:
+    answer = with_wrenfield.answer(["Is there a minimum age for J9998 under Wrenfield Health Plan? pt is 17"])
+    assert answer.abstained, answer.text
+
+
+def test_4_a_contact_beside_the_sentence_that_speaks_of_the_question_answers_it(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "who do we contact to copy the Quellara dosing table into our billing software?")
+    assert "rights@wrenfield.example" in answer.text
+
+
+def test_4_which_code_of_a_named_system_needs_a_code_of_that_system(with_wrenfield: GroundedAnswerer) -> None:
+    assert "L40.59" in answered(with_wrenfield, "Which ICD-10-CM code goes on a Wrenfield J9998 claim?").text
+    assert with_wrenfield.answer(["Which NUCC taxonomy code bills J9998 for Wrenfield Health Plan?"]).abstained

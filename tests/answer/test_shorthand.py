@@ -52,3 +52,29 @@ def test_a_missing_abbreviations_file_is_a_config_error_naming_it(tmp_path: Path
     (tmp_path / "prompts" / "abbreviations.yaml").unlink()
     with pytest.raises(ConfigError, match="abbreviations.yaml: cannot read"):
         load_phrasebook(tmp_path / "prompts")
+
+
+def test_a_compound_question_splits_into_its_questions_only() -> None:
+    from assistant.answer.question import split_parts
+
+    assert split_parts("do they need PA, and which codes are on the policy?") == ["do they need PA", "which codes are on the policy?"]
+    assert split_parts("planned 2-stage bariatric - how soon is stage 2, and what BMI do they need?") == [
+        "planned 2-stage bariatric - how soon is stage 2",
+        "what BMI do they need?",
+    ]
+    assert len(split_parts("Is there a minimum age for 64615? pt is 17")) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "system"),
+    [
+        ("Which NUCC taxonomy code bills 64615?", "nucc"),
+        ("TMS dx - which ICD-10 codes support med necessity?", "icd"),
+        ("what CPT codes are listed for TMS?", "cpt"),
+        ("which code for both arms in one session?", None),
+    ],
+)
+def test_the_code_system_a_which_code_question_names(question: str, system: str | None) -> None:
+    from assistant.answer.abstain import asked_code_system
+
+    assert asked_code_system(question) == system

@@ -207,6 +207,11 @@ def test_ligatures_soft_hyphens_and_line_end_hyphenation_are_normalised() -> Non
     assert normalize_lines("\u25cf first item\n\u2022 second item") == "- first item\n- second item"
 
 
+def test_unicode_hyphens_are_written_as_typed_and_dashes_stay() -> None:
+    assert normalize_chars("UB\u201004 at 312\u2011422\u20123366, \u22125") == "UB-04 at 312-422-3366, -5"
+    assert normalize_chars("99238\u201399239 \u2014 see") == "99238\u201399239 \u2014 see"
+
+
 @pytest.mark.skipif(not DEJAVU.is_file(), reason=f"{DEJAVU} (a font with ligature glyphs) is not installed")
 def test_a_pdf_with_ligatures_and_soft_hyphens_is_stored_normalised(tmp_path: Path) -> None:
     pdf = FPDF()
