@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import STOP_WORDS, Question
-from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, numeric_conflict
+from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, is_literature, numeric_conflict
 from assistant.codes import find_codes
 
 
@@ -66,6 +66,17 @@ def choose(
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
     carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
+    if carrying and question.codes and question.expects != "code":
+        # A unit naming codes, none of them the asked one, speaks of those codes: the rows of
+        # 99291 do not say how long a 99213 visit lasts.
+        carrying = [s for s in carrying if not _names_others(s.unit, question, evidence)]
+        if not carrying:
+            return Verdict((), f"No passage speaks of {', '.join(map(_code_label, question.codes))} itself.")
+    if carrying:
+        # A study report says what a study found, not what a payer or manual requires.
+        carrying = [s for s in carrying if not is_literature(s.unit.text)]
+        if not carrying:
+            return Verdict((), "Only reports of studies speak of this; the sources state no rule on it.")
     if carrying and question.subject_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
         # A question naming only its measure ("how many times can we bill X?") is left to the
@@ -198,6 +209,18 @@ def _echoes(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bo
 _NEGATION = re.compile(r"\b(not|no|never|non|none|except|excluded?|unless)\b", re.I)
 
 
+def _names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
+    """Whether ``unit`` (with its lead-in) names codes of the kind the question asks about (CPT,
+    HCPCS, ...), none of them the asked one (ranges count)."""
+    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    if any(unit.names_code(c) or (lead is not None and lead.names_code(c)) for c in question.codes):
+        return False
+    kinds = {k for e in question.entities for k, v in [e.key.split(":", 1)] if v in question.codes}
+    text = unit.text if lead is None else f"{lead.text} {unit.text}"
+    # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
+    return any(m.key.split(":", 1)[0] in kinds for m in find_codes(text)) or bool(unit.ranges)
+
+
 def _keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
     """Whether ``unit`` is a table row whose first cell ("Code: 90839") names one of ``codes``."""
     if unit.kind != "row":
@@ -269,6 +292,8 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
     system = asked_code_system(question.query)
     if question.expects == "code" and system:
         # "Which NUCC taxonomy code ...?" is answered by a taxonomy code, not by a diagnosis code.
+        if system == "revenue":  # no recogniser for revenue codes: the unit must at least speak of them
+            return any(_REVENUE_CODE.search(t) for t in texts)
         return any(m.key.startswith(f"{system}:") for t in texts for m in find_codes(t))
     texts = [_LIST_MARKER.sub(" ", t) for t in texts]  # "2." and "(1)" number a list, they answer nothing
     if question.measure:
@@ -276,8 +301,12 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
     return any(has_answer_type(t, question.expects) for t in texts)
 
 
-_CODE_ASKED = re.compile(r"\b(which|what)\s+((?:[\w+-]+\s+){0,3}?)codes?\b", re.I)
+_CODE_ASKED = re.compile(
+    r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b)))",
+    re.I,
+)
 _SYSTEMS = (
+    ("revenue", re.compile(r"\brevenue\b", re.I)),
     ("nucc", re.compile(r"\b(nucc|taxonomy)\b", re.I)),
     ("icd", re.compile(r"\b(icd(-?10)?(-?cm)?|diagnos\w*|dx)\b", re.I)),
     ("hcpcs", re.compile(r"\b(hcpcs|j-?codes?|drug)\b", re.I)),
@@ -285,12 +314,15 @@ _SYSTEMS = (
 )
 
 
+_REVENUE_CODE = re.compile(r"\brevenue codes?\b[^.;]{0,40}\b0\d{3}\b|\b0\d{3}\b[^.;]{0,20}\brevenue\b", re.I)
+
+
 def asked_code_system(question: str) -> str | None:
     """The code system a "which code" question names ("which ICD-10 codes ..." -> "icd"), if any."""
     match = _CODE_ASKED.search(question)
     if not match:
         return None
-    return next((kind for kind, pattern in _SYSTEMS if pattern.search(match.group(2))), None)
+    return next((kind for kind, pattern in _SYSTEMS if pattern.search(match.group(1))), None)
 
 
 # "which modifier ..." is answered by a modifier's value: "modifier FT", "-25", "the GA modifier".

@@ -72,7 +72,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                           r"threshold|cut ?off)\b", re.I)),
     # "Where are the codes?" asks where to look, not for a code.
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
-    ("code", re.compile(r"\b((which|what) (\w+ ){0,2}(code|codes|modifier|modifiers)|code(s)? (for|to use)|"
+    ("code", re.compile(r"\b((which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers)|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )
@@ -199,7 +199,7 @@ class QuestionReader:
         if earlier and is_elliptical(written[-1]):  # judged as typed, before shorthand is spelled out
             if _has_own_predicate(last, self.recognizer):
                 # "what must the record show for it?": its own question about what was named before.
-                carried = self._carried_names(earlier[-1], last)
+                carried = self.carried_names(earlier[-1], last)
                 query = f"{last} ({', '.join(carried)})" if carried else last
                 return replace(self.analyse(last, query, carried=True), context=earlier[-1])
             else:
@@ -208,7 +208,7 @@ class QuestionReader:
             return self.analyse(last, query, carried=True)
         return self.analyse(last, last, carried=False)
 
-    def _carried_names(self, previous: str, follow_up: str) -> list[str]:
+    def carried_names(self, previous: str, follow_up: str) -> list[str]:
         """Codes, payers and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
         kinds = {e.kind for e in self.recognizer.find(follow_up)}
         names = [previous[e.start : e.end] for e in self.recognizer.find(previous) if e.kind not in kinds and e.kind != "concept"]

@@ -68,6 +68,12 @@ _PRESENT: dict[AnswerType, re.Pattern[str]] = {
 REQUIRED_TYPES = frozenset({"contact", "date", "money", "number", "code"})
 
 
+def is_literature(text: str) -> bool:
+    """Whether ``text`` reports a study ("a prospective, multicenter study enrolled 242 ..."):
+    two or more words of study reports."""
+    return len(_LITERATURE.findall(text)) >= 2
+
+
 def has_answer_type(text: str, kind: AnswerType) -> bool:
     """Whether ``text`` contains an answer of ``kind`` (always False for "other")."""
     pattern = _PRESENT.get(kind)

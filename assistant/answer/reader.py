@@ -99,7 +99,15 @@ class EvidenceReader:
         parts = [question.query] if question.carried else split_parts(question.query)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
         for part in parts:
-            asked = self.questions.analyse(part, part, carried=question.carried) if len(parts) > 1 else question
+            asked = question
+            if len(parts) > 1:
+                # "does BCBSTX cover 97153, and how many units per day?": a part naming no code,
+                # payer or source of its own keeps those the other parts name.
+                asked = self.questions.analyse(part, part, carried=question.carried)
+                if not (asked.codes or asked.payers or asked.named_documents):  # a part naming nothing of its own
+                    names = self.questions.carried_names(question.query, part)
+                    if names:
+                        asked = self.questions.analyse(part, f"{part} ({', '.join(names)})", carried=question.carried)
             ranked = self.rank(asked)
             if missing:
                 verdict = Verdict((), f"The sources do not mention {', '.join(dict.fromkeys(missing))}.")

@@ -263,3 +263,19 @@ def test_4_a_contact_beside_the_sentence_that_speaks_of_the_question_answers_it(
 def test_4_which_code_of_a_named_system_needs_a_code_of_that_system(with_wrenfield: GroundedAnswerer) -> None:
     assert "L40.59" in answered(with_wrenfield, "Which ICD-10-CM code goes on a Wrenfield J9998 claim?").text
     assert with_wrenfield.answer(["Which NUCC taxonomy code bills J9998 for Wrenfield Health Plan?"]).abstained
+
+
+def test_6_a_sentence_naming_only_another_code_does_not_answer_for_the_asked_one(with_wrenfield: GroundedAnswerer) -> None:
+    answer = with_wrenfield.answer(["how many minutes does a J9998 infusion take at Wrenfield Health Plan?"])
+    assert answer.abstained, answer.text
+
+
+def test_9_a_study_report_states_no_rule(with_wrenfield: GroundedAnswerer) -> None:
+    answer = with_wrenfield.answer(["Does Wrenfield Health Plan cover Quellara every six weeks?"])
+    assert answer.abstained or all("randomized trial" not in c.quote for c in answer.citations), answer.text
+
+
+def test_11_each_part_of_a_compound_question_keeps_the_names_of_the_whole(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "does Wrenfield Health Plan require prior authorization for J9998, and how often can it be reported?")
+    assert "Prior authorization is required" in answer.text
+    assert "once per infusion day" in answer.text

@@ -78,3 +78,15 @@ def test_the_code_system_a_which_code_question_names(question: str, system: str 
     from assistant.answer.abstain import asked_code_system
 
     assert asked_code_system(question) == system
+
+
+@pytest.mark.parametrize(
+    ("question", "system"),
+    [("whats the CPT for a revision hip replacement?", "cpt"), ("what revenue code do we use for TMS?", "revenue")],
+)
+def test_the_code_system_in_other_wordings(question: str, system: str) -> None:
+    from assistant.answer.abstain import asked_code_system
+    from assistant.answer.question import expected_answer
+
+    assert asked_code_system(question) == system
+    assert expected_answer(question) == "code"
