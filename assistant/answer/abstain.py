@@ -7,6 +7,7 @@ names). Otherwise the answer abstains and the reason says what is missing.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -85,6 +86,15 @@ def choose(
         carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence, names)]
         if not carrying:
             return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
+    required = _required_object(question)
+    if carrying and required:
+        # "Does X need prior auth for Y?" is answered by a unit that speaks of prior authorization.
+        names = list(payer_words.values())
+        carrying = [s for s in carrying if _mentions(s.unit, required, evidence, names)]
+        if not carrying:
+            asked = _REQUIRE.search(question.query)
+            what = " ".join(question.query[asked.start(1) :].split()[:2]) if asked else required[0]
+            return Verdict((), f"No passage says whether {what.rstrip('?.,')} is required.")
     if carrying and question.expects in REQUIRED_TYPES:
         giving = [s for s in carrying if _gives(s.unit, question, evidence)]
         if not giving:
@@ -156,6 +166,21 @@ def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) ->
                 pair = [anchor, Scored(other, anchor.features, anchor.score)]
                 return pair if position > unit.position else pair[::-1]
     return []
+
+
+_REQUIRE = re.compile(r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)", re.I)
+
+
+def _required_object(question: Question) -> tuple[str, ...]:
+    """What a "does X need / require ..." question asks to be required, as key terms: the first
+    word after the verb with the key terms it begins ("prior auth" -> "prior"; "auth" ->
+    "auth", "authorization"); empty when the question asks no such thing."""
+    match = _REQUIRE.search(question.query)
+    if not match or question.expects != "yesno":
+        return ()
+    word = match.group(1).lower()
+    terms = tuple(t for t in question.key_terms if t.startswith(word) or word.startswith(t))
+    return terms
 
 
 def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
@@ -263,10 +288,12 @@ def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet,
     if any(_stem(t) in stems for t in terms):
         return True
     # A clipped word ("psych", "eval") stands for the words it begins ("psychiatric", "evaluation").
-    clipped = tuple(t for t in terms if len(t) >= 4)
+    # "auth" written out by the shorthand ("authorization") is matched as written out only.
+    clipped = tuple(t for t in terms if len(t) >= 4 and not any(o != t and o.startswith(t) for o in terms))
     return bool(clipped) and any(s.startswith(clipped) for s in stems)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):

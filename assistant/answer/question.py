@@ -74,7 +74,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     ("code", re.compile(r"\b((which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers)|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
-    ("yesno", re.compile(r"^\s*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
+    ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )
 _LIST = re.compile(
     r"\b(list|all( of)?( the)?|full|every|each|which (\w+ )?(codes|states|drugs|services|ones|criteria|conditions|"

@@ -8,6 +8,7 @@ ranking changes are data changes, measured by ``assistant eval``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,10 +214,9 @@ def features(
         dense_context = max(dense, float(context @ vector) / max(float(np.linalg.norm(context)), 1e-6))
     else:
         dense_context = dense
-    words = set(_WORD.findall(unit.text.lower()))
-    context_words = set(_WORD.findall(f"{unit.section or ''} {lead.text if lead else ''}".lower()))
+    words, stems = _words_and_stems(unit.text)
+    context_words = _words_and_stems(f"{unit.section or ''} {lead.text if lead else ''}")[0]
     focus = question.focus
-    stems = {_stem(w) for w in words}
     focus_share = sum(1 for f in focus if f in words or _stem(f) in stems) / len(focus) if focus else 0.0
     heading = sum(1 for f in focus if f in context_words) / len(focus) if focus else 0.0
     code = document_code = 0.0
@@ -298,6 +298,14 @@ def _numeric_fit(question: str, text: str) -> float:
     return 0.0
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _words_and_stems(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The lower-case words of ``text`` and their stems (cached: units are ranked again and again)."""
+    words = frozenset(_WORD.findall(text.lower()))
+    return words, frozenset(_stem(w) for w in words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):

@@ -279,3 +279,12 @@ def test_11_each_part_of_a_compound_question_keeps_the_names_of_the_whole(with_w
     answer = answered(with_wrenfield, "does Wrenfield Health Plan require prior authorization for J9998, and how often can it be reported?")
     assert "Prior authorization is required" in answer.text
     assert "once per infusion day" in answer.text
+
+
+@pytest.mark.parametrize("opening", ["", "ok and "])
+def test_2_what_a_question_asks_to_be_required_must_be_in_the_evidence(with_wrenfield: GroundedAnswerer, opening: str) -> None:
+    # The note says prior authorization is required for the first Quellara infusion; of a referral it says nothing.
+    answer = with_wrenfield.answer([f"{opening}does Wrenfield Health Plan require a referral for Quellara infusions?"])
+    assert answer.abstained, answer.text
+    assert "referral" in answer.text
+    assert "Prior authorization is required" in answered(with_wrenfield, f"{opening}does Wrenfield Health Plan require prior auth for Quellara?").text
