@@ -39,12 +39,13 @@ class Settings(BaseSettings):
             "the CPU has such instructions."
         ),
     )
-    passage_vectors: Literal["encoded", "pooled"] = Field(
-        "encoded",
+    passage_vectors: Literal["sentences", "encoded", "pooled"] = Field(
+        "sentences",
         description=(
-            "How a chunk's vector is made: encoded from the chunk's text, or pooled (the mean of its "
-            "sentences' vectors: about half the embedding work of a build; see store/pooling.py for "
-            "what it does to retrieval)."
+            "How a chunk is searched by meaning: sentences (by its best sentence; its stored vector is "
+            "the mean of its sentences' vectors, so no chunk text is encoded: about half the embedding "
+            "work of a build), encoded (the chunk's own text encoded) or pooled (the mean vector). "
+            "See store/pooling.py for what each does to retrieval."
         ),
     )
 
