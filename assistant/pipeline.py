@@ -142,7 +142,7 @@ def build_index(settings: Settings, embedder: Embedder, *, force: bool = False, 
         conflicts=corpus.conflicts,
         embedder=reusing,
         show_progress=show_progress,
-        pool_passages=settings.passage_vectors == "pooled",
+        passage_vectors=settings.passage_vectors,
     )
     fault_point("build.embedded")
     path = save_index(index, settings.index_dir, inputs, corpus_files(settings.corpus_dir), embedder=embedder.name)

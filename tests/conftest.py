@@ -37,8 +37,9 @@ def copy_project_data(destination: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
-    return SentenceTransformerEmbedder(Settings().embedding_model)
+    """The packaged all-MiniLM-L6-v2 in the configured precision (as the CLI and server load it), once."""
+    settings = Settings()
+    return SentenceTransformerEmbedder(settings.embedding_model, precision=settings.embed_precision)
 
 
 @pytest.fixture(scope="session")

@@ -152,8 +152,10 @@ def _index_with_distractors(answerer: GroundedAnswerer, count: int, seed: int) -
         sentences=base.sentences,
         embedder=answerer.embedder,
         show_progress=False,
+        passage_vectors=base.passage_vectors_kind,  # searched as the real index is
     )
-    inputs = BuildInputs(embedding_model=answerer.embedder.name, chunk_size=0, chunk_overlap=0, corpus_hash=index.index_version)
+    inputs = BuildInputs(embedding_model=answerer.embedder.name, chunk_size=0, chunk_overlap=0,
+                         corpus_hash=index.index_version, passage_vectors=base.passage_vectors_kind)
     with tempfile.TemporaryDirectory(prefix="assistant-distractors-") as folder:
         save_index(index, Path(folder), inputs, {})
         return load_index(Path(folder), inputs, answerer.embedder.dimension)

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import bm25s
 import faiss
@@ -41,6 +41,7 @@ from assistant.fileio import sha256_file, write_text_atomic
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
 from assistant.store.hybrid import HybridIndex
 from assistant.store.manifest import BuildInputs, Manifest
+from assistant.store.pooling import PassageVectors
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -164,7 +165,7 @@ def load_index(index_dir: Path, expected: BuildInputs, dimension: int) -> Hybrid
         if sha256_file(path) != checksum:
             raise IndexMismatchError(f"Index file {path} is corrupt (checksum mismatch). {REBUILD_HINT}")
     try:
-        return _read_parts(folder, manifest.index_version)
+        return _read_parts(folder, manifest.index_version, manifest.inputs.passage_vectors)
     except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
         raise IndexMismatchError(f"Index in {folder} cannot be read ({exc}). {REBUILD_HINT}") from exc
 
@@ -197,7 +198,7 @@ def _write_parts(index: HybridIndex, folder: Path) -> None:
     index.bm25.save(str(folder / "bm25"), show_progress=False)
 
 
-def _read_parts(folder: Path, index_version: str) -> HybridIndex:
+def _read_parts(folder: Path, index_version: str, passage_vectors: str) -> HybridIndex:
     documents = _read_jsonl(folder / "documents.jsonl", Document)
     facts = _read_jsonl(folder / "facts.jsonl", Fact)
     return HybridIndex(
@@ -220,6 +221,7 @@ def _read_parts(folder: Path, index_version: str) -> HybridIndex:
             )
             for c in _read_jsonl(folder / "conflicts.jsonl", ConflictSpec)
         ],
+        passage_vectors=cast(PassageVectors, passage_vectors),  # HybridIndex refuses any other value
     )
 
 

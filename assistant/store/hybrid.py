@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from assistant.embed.protocol import Embedder
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
-from assistant.store.pooling import pool, sentence_groups
+from assistant.store.pooling import PASSAGE_VECTORS, PassageVectors, SentenceGroups, pool, sentence_groups
 from assistant.store.tokenize import tokenize
 
 Vectors = npt.NDArray[np.float32]
@@ -32,8 +32,9 @@ class Hit:
 
 
 class HybridIndex:
-    """Passages searchable by meaning (FAISS, inner product on normalised vectors) and by words
-    (BM25 over code-aware tokens), plus the documents, facts and sentences answers quote from."""
+    """Passages searchable by meaning (inner product on normalised vectors: a chunk's best
+    sentence, or its FAISS row; see store/pooling.py) and by words (BM25 over code-aware tokens),
+    plus the documents, facts and sentences answers quote from."""
 
     def __init__(
         self,
@@ -48,8 +49,16 @@ class HybridIndex:
         fact_vectors: Vectors,
         bm25: bm25s.BM25,
         conflicts: Sequence[ConflictSpec] = (),
+        passage_vectors: PassageVectors = "encoded",
     ) -> None:
-        """Assemble an index from its parts; the counts of vectors and records must agree."""
+        """Assemble an index from its parts; the counts of vectors and records must agree.
+
+        ``passage_vectors`` says how its chunk vectors were made and so how chunks are searched by
+        meaning (store/pooling.py): with ``sentences``, a chunk with sentences scores its best
+        sentence's similarity, other passages their FAISS row.
+        """
+        if passage_vectors not in PASSAGE_VECTORS:
+            raise ValueError(f"passage_vectors must be one of {PASSAGE_VECTORS}, got {passage_vectors!r}")
         if passage_index.ntotal != len(passages):
             raise ValueError(f"{passage_index.ntotal} passage vectors for {len(passages)} passages")
         if len(sentence_vectors) != len(sentences):
@@ -66,6 +75,19 @@ class HybridIndex:
         self.fact_vectors = fact_vectors
         self.bm25 = bm25
         self.conflicts = list(conflicts)
+        self.passage_vectors_kind: PassageVectors = passage_vectors
+        groups = sentence_groups(self.passages, self.sentences) if passage_vectors != "encoded" else []
+        # Passages whose stored vector is a mean of sentence vectors, not an encoding of their text.
+        self.pooled = frozenset(position for position, group in enumerate(groups) if group)
+        self._by_sentence = SentenceGroups(groups if passage_vectors == "sentences" else [])
+        # FAISS then searches only the passages not scored by their sentences (selectors kept alive here).
+        self._selectors: tuple[faiss.IDSelector, ...] = ()
+        if len(self._by_sentence):
+            grouped = faiss.IDSelectorBatch(self._by_sentence.passages)
+            self._selectors = (grouped, faiss.IDSelectorNot(grouped))
+        self._faiss_params = faiss.SearchParameters()
+        if self._selectors:
+            self._faiss_params.sel = self._selectors[-1]
         # A passage "names" the codes in its text and the codes its document is about.
         document_codes = {
             d.doc_id: frozenset(t for code in d.codes for t in tokenize(code) if ":" in t) for d in documents
@@ -102,6 +124,7 @@ class HybridIndex:
             fact_vectors=self.fact_vectors[facts] if facts else np.zeros((0, self.dimension), np.float32),
             bm25=build_bm25(kept_passages),
             conflicts=[c for c in self.conflicts if all(f in kept_facts for _, side in c.sides for f in side)],
+            passage_vectors=self.passage_vectors_kind,
         )
 
     @property
@@ -117,12 +140,24 @@ class HybridIndex:
         return vectors
 
     def dense_search(self, query_vector: Vectors, k: int) -> list[Hit]:
-        """The ``k`` passages nearest to ``query_vector`` by cosine similarity."""
+        """The ``k`` passages nearest to ``query_vector`` by cosine similarity, best first (ties by
+        position): a chunk scored by its best sentence where the index says so, else its FAISS row."""
         k = min(k, len(self.passages))
         if k <= 0:
             return []
-        scores, positions = self.passage_index.search(query_vector.reshape(1, -1), k)
-        return [Hit(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        grouped = self._by_sentence
+        if not len(grouped):
+            scores, positions = self.passage_index.search(query, k)
+            return [Hit(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
+        best = grouped.best(self.sentence_vectors @ query[0])
+        top = np.argpartition(-best, min(k, len(best)) - 1)[:k] if len(best) > k else np.arange(len(best))
+        hits = [Hit(int(grouped.passages[i]), float(best[i])) for i in top]
+        others = len(self.passages) - len(grouped)
+        if others:
+            scores, positions = self.passage_index.search(query, min(k, others), params=self._faiss_params)
+            hits += [Hit(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
+        return sorted(hits, key=lambda hit: (-hit.score, hit.position))[:k]
 
     def lexical_search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best BM25 passages for ``query`` (only passages sharing a token score)."""
@@ -146,29 +181,31 @@ def build_hybrid_index(
     embedder: Embedder,
     conflicts: Sequence[ConflictSpec] = (),
     show_progress: bool = False,
-    pool_passages: bool = False,
+    passage_vectors: PassageVectors = "encoded",
 ) -> HybridIndex:
     """Embed passages, sentences and facts and build the FAISS and BM25 indexes over them.
 
-    With ``pool_passages``, a chunk's vector is the normalised mean of its sentences' vectors
-    (store/pooling.py) instead of an encoding of the chunk; other passages are encoded. Texts are
-    embedded in two calls (sentences; then the encoded passages and facts), so batches are large
-    and sorted by length across the whole build.
+    Unless ``passage_vectors`` is ``encoded``, a chunk's vector is the normalised mean of its
+    sentences' vectors (store/pooling.py) instead of an encoding of the chunk; other passages
+    are encoded. Texts are embedded in two calls (sentences; then the encoded passages and
+    facts), so batches are large and sorted by length across the whole build.
     """
+    if passage_vectors not in PASSAGE_VECTORS:
+        raise ValueError(f"passage_vectors must be one of {PASSAGE_VECTORS}, got {passage_vectors!r}")
     texts = embedding_texts(documents=documents, facts=facts, passages=passages, sentences=sentences)
     sentence_vectors = embedder.embed(texts.sentences, show_progress=show_progress)
-    groups = sentence_groups(passages, sentences) if pool_passages else [[] for _ in passages]
+    groups = sentence_groups(passages, sentences) if passage_vectors != "encoded" else [[] for _ in passages]
     encoded = [row for row, group in enumerate(groups) if not group]
     rest = embedder.embed([*(texts.passages[row] for row in encoded), *texts.facts], show_progress=show_progress)
-    passage_vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
-    passage_vectors[encoded] = rest[: len(encoded)]
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    vectors[encoded] = rest[: len(encoded)]
     for row, group in enumerate(groups):
         if group:
-            passage_vectors[row] = pool(sentence_vectors[group])
+            vectors[row] = pool(sentence_vectors[group])
     fact_vectors = np.ascontiguousarray(rest[len(encoded) :])
     passage_index = faiss.IndexFlatIP(embedder.dimension)
-    if len(passage_vectors):
-        passage_index.add(passage_vectors)
+    if len(vectors):
+        passage_index.add(vectors)
     return HybridIndex(
         index_version=index_version,
         documents=documents,
@@ -180,6 +217,7 @@ def build_hybrid_index(
         fact_vectors=fact_vectors,
         bm25=build_bm25(passages),
         conflicts=conflicts,
+        passage_vectors=passage_vectors,
     )
 
 

@@ -19,7 +19,8 @@ class BuildInputs(BaseModel):
     chunk_size: int
     chunk_overlap: int
     corpus_hash: str
-    # How chunk vectors were made (Settings.passage_vectors); builds that predate the field encoded them.
+    # How chunk vectors were made and searched (Settings.passage_vectors, store/pooling.py); builds
+    # that predate the field encoded them.
     passage_vectors: str = "encoded"
 
     def version(self) -> str:

@@ -36,7 +36,8 @@ def text_key(text: str) -> bytes:
 
 
 def known_vectors(index: HybridIndex) -> dict[bytes, Vector]:
-    """Every vector of ``index`` keyed by the text it was embedded from."""
+    """Every vector of ``index`` keyed by the text it was embedded from (a chunk vector pooled from
+    its sentences was embedded from none, so it is left out)."""
     texts = embedding_texts(
         documents=list(index.documents.values()), facts=index.facts, passages=index.passages, sentences=index.sentences
     )
@@ -46,7 +47,9 @@ def known_vectors(index: HybridIndex) -> dict[bytes, Vector]:
         (texts.sentences, index.sentence_vectors),
         (texts.facts, index.fact_vectors),
     ):
-        for text, vector in zip(rows, vectors, strict=True):
+        for row, (text, vector) in enumerate(zip(rows, vectors, strict=True)):
+            if rows is texts.passages and row in index.pooled:
+                continue
             known[text_key(text)] = np.array(vector, dtype=np.float32)
     return known
 

@@ -1,5 +1,5 @@
-"""The embedding model's arithmetic: float32 by default, bfloat16 on request (auto: where the CPU
-multiplies it natively), and vectors that agree either way."""
+"""The embedding model's arithmetic: auto by default (bfloat16 where the CPU multiplies it
+natively, else float32), either on request, and vectors that agree either way."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_an_unknown_precision_is_refused_before_the_model_loads() -> None:
 
 
 def test_the_precision_setting_is_validated() -> None:
-    assert Settings().embed_precision == "float32"
+    assert Settings().embed_precision == "auto"
     with pytest.raises(ValueError, match="embed_precision"):
         Settings(embed_precision="half")  # type: ignore[arg-type]
 
@@ -60,7 +60,7 @@ def test_bfloat16_vectors_agree_with_float32_ones(real_embedder: SentenceTransfo
     float32 = SentenceTransformerEmbedder(model, precision="float32")
     bfloat16 = SentenceTransformerEmbedder(model, precision="bfloat16")
     assert (float32.precision, bfloat16.precision) == ("float32", "bfloat16")
-    assert real_embedder.precision == "float32"
+    assert real_embedder.precision == ("bfloat16" if native_bfloat16() else "float32")  # the default: auto
     assert SentenceTransformerEmbedder(model, precision="auto").precision == (
         "bfloat16" if native_bfloat16() else "float32"
     )

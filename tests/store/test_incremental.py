@@ -23,19 +23,22 @@ from tests.embedders import RecordingEmbedder
 
 
 def texts_of_document(settings: Settings, doc_id: str) -> set[str]:
-    """The passage and sentence texts a build embeds for one document."""
+    """The texts a build embeds for one document: its sentences, and its chunks only when chunks
+    are encoded (by default a chunk's vector comes from its sentences' vectors)."""
     corpus = load_corpus(settings.corpus_dir, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     passages = [p for p in corpus.passages if p.doc_id == doc_id]
     sentences = [s for s in corpus.sentences if s.doc_id == doc_id]
     texts = embedding_texts(documents=corpus.documents, facts=[], passages=passages, sentences=sentences)
-    return {*texts.passages, *texts.sentences}
+    return {*(texts.passages if settings.passage_vectors == "encoded" else []), *texts.sentences}
 
 
 def current_index(settings: Settings, dimension: int) -> HybridIndex:
     return load_index(settings.index_dir, build_inputs(settings), dimension)
 
 
-def test_adding_a_document_embeds_only_its_text(project_copy: Settings) -> None:
+@pytest.mark.parametrize("passage_vectors", ["sentences", "encoded"])
+def test_adding_a_document_embeds_only_its_text(project_copy: Settings, passage_vectors: str) -> None:
+    project_copy = project_copy.model_copy(update={"passage_vectors": passage_vectors})
     embedder = RecordingEmbedder()
     first = build_index(project_copy, embedder)
     assert not first.incremental and first.reused == 0 and first.embedded == len(embedder.texts)

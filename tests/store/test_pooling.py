@@ -76,7 +76,7 @@ def test_a_pooled_build_embeds_sentences_and_facts_but_no_chunk_text() -> None:
 
     index = build_hybrid_index(
         index_version="t", documents=corpus.documents, facts=corpus.facts, passages=corpus.passages,
-        sentences=corpus.sentences, embedder=embedder, pool_passages=True,
+        sentences=corpus.sentences, embedder=embedder, passage_vectors="pooled",
     )
 
     texts = embedding_texts(documents=corpus.documents, facts=corpus.facts, passages=corpus.passages,
@@ -116,16 +116,23 @@ def test_an_encoded_build_gives_the_vectors_of_the_passage_texts() -> None:
     assert len(embedder.texts) == len(texts.sentences) + len(texts.passages) + len(texts.facts)  # two calls
 
 
-def test_pooled_is_a_build_input_so_switching_it_rebuilds(project_copy: Settings) -> None:
+@pytest.mark.parametrize(("first", "second"), [("encoded", "sentences"), ("encoded", "pooled"), ("sentences", "pooled")])
+def test_how_chunks_are_searched_is_a_build_input_so_switching_it_rebuilds(
+    project_copy: Settings, first: str, second: str
+) -> None:
     embedder = RecordingEmbedder(dimension=32)
-    encoded = build_index(project_copy, embedder)
-    pooled_settings = project_copy.model_copy(update={"passage_vectors": "pooled"})
-    assert index_state(pooled_settings) == "stale"
+    before_settings = project_copy.model_copy(update={"passage_vectors": first})
+    before = build_index(before_settings, embedder)
+    after_settings = project_copy.model_copy(update={"passage_vectors": second})
+    assert index_state(after_settings) == "stale"
     embedder.texts.clear()
 
-    pooled = build_index(pooled_settings, embedder)
+    after = build_index(after_settings, embedder)
 
-    assert pooled.built and not pooled.incremental  # vectors made another way are not reused
-    assert pooled.index_version != encoded.index_version
-    assert index_state(pooled_settings) == "fresh" and index_state(project_copy) == "stale"
-    assert len(embedder.texts) < encoded.embedded
+    assert after.built and not after.incremental  # vectors made or searched another way are not reused
+    assert after.index_version != before.index_version
+    assert index_state(after_settings) == "fresh" and index_state(before_settings) == "stale"
+    if first == "encoded":
+        assert len(embedder.texts) < before.embedded  # chunk texts are no longer encoded
+    else:
+        assert len(embedder.texts) == before.embedded
