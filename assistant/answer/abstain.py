@@ -131,7 +131,7 @@ def choose(
             carrying = meeting + [s for s in carrying if s.unit.kind != "row"]
     fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
     carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
-    best = max(best, carrying[0].score)
+    best = max(s.score for s in carrying)  # the order above may put a unit below the best first
     chosen: list[Scored] = []
     seen: set[str] = set()
     for scored in carrying:
@@ -142,6 +142,8 @@ def choose(
             continue
         seen.add(key)
         chosen.append(scored)
+    if not chosen:
+        return Verdict((), "The sources do not answer this question.")
     return Verdict(tuple(chosen), None)
 
 
