@@ -19,7 +19,7 @@ from assistant.ingest.normalize import normalize_lines
 from assistant.ingest.pdf_layout import PageLayout, Rule
 
 _LONG_NUMBER_RE = re.compile(r"\d{3,}")
-_MAX_HEADER_WORDS = 8
+_MAX_HEADER_WORDS = 12  # "Count Physician/NPP Time Spent Within This Time Period (Surveyed Timeframe)"
 # A grid needs at least this many rules each way to be worth asking the table finder about.
 _MIN_RULES = 2
 
@@ -65,10 +65,29 @@ def find_tables(plumber_page: pdfplumber.page.Page, layout: PageLayout, textpage
         if len(columns) < 2:
             continue
         x0, top, x1, bottom = found.bbox
-        tables.append(
-            Table(x0, height - bottom, x1, height - top, tuple(tuple(r[i] if i < len(r) else "" for i in columns) for r in rows))
-        )
+        kept = [tuple(r[i] if i < len(r) else "" for i in columns) for r in rows]
+        tables.append(Table(x0, height - bottom, x1, height - top, tuple(merge_offset_header(kept))))
     return tables
+
+
+def merge_offset_header(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Rows with each header cell moved over the column its data sits in, where the grid put the
+    header one column off (a header cell spanning two grid columns: "CPT Code" in column 2 above
+    codes in column 1). Two neighbouring columns are one when one of them holds text only in the
+    first row and the other holds none there."""
+    if len(rows) < 2:
+        return rows
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    merged = [columns[0]]
+    for column in columns[1:]:
+        left = merged[-1]
+        header_only = [c for c in (left, column) if c[0] and not any(c[1:])]
+        data_only = [c for c in (left, column) if not c[0] and any(c[1:])]
+        if header_only and data_only:
+            merged[-1] = [a or b for a, b in zip(left, column, strict=True)]
+        else:
+            merged.append(column)
+    return [tuple(row) for row in zip(*merged, strict=True)]
 
 
 def header_of(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...] | None, tuple[tuple[str, ...], ...]]:

@@ -231,3 +231,20 @@ def test_field_case_c13_ligatures_and_soft_hyphens_normalised() -> None:
     assert len(texts) == 2 and texts[0] == texts[1], "the ligature PDF reads like its plain control"
     assert "modifier 50" in texts[0] and "cervical dystonia" in texts[0]
     assert not any(ch in texts[0] for ch in "\ufb01\ufb02\u00ad")
+
+
+def test_a_header_the_grid_put_one_column_off_is_moved_over_its_data() -> None:
+    from assistant.ingest.pdf_tables import merge_offset_header
+
+    rows = [("", "CPT Code", "", "Description"), ("0813T", "", "EGD with balloon adjustment", ""), ("43290", "", "EGD", "")]
+    assert merge_offset_header(rows) == [("CPT Code", "Description"), ("0813T", "EGD with balloon adjustment"), ("43290", "EGD")]
+    # Columns that only take turns below the header (a "Yes" / "No" mark) stay apart.
+    marks = [("Code", "Yes", "No"), ("1", "X", ""), ("2", "", "X")]
+    assert merge_offset_header(marks) == marks
+
+
+def test_a_long_header_cell_still_makes_a_header() -> None:
+    from assistant.ingest.pdf_tables import header_of
+
+    rows = (("Primary E/M Service", "Count Physician/NPP Time Spent Within This Time Period (Surveyed Timeframe)"), ("99223", "Date of visit"))
+    assert header_of(rows)[0] == rows[0]
