@@ -18,7 +18,9 @@ import pypdfium2 as pdfium
 from assistant.ingest.normalize import normalize_lines
 from assistant.ingest.pdf_layout import PageLayout, Rule
 
-_LONG_NUMBER_RE = re.compile(r"\d{3,}")
+# A number of three digits or more reads as data ("90791", "06302"); a year ("2024-2025") can head a column.
+_LONG_NUMBER_RE = re.compile(r"(?<!\d)(?!(?:19|20)\d\d(?!\d))\d{3,}")
+_NUMBERS_ONLY_RE = re.compile(r"[\d/ .,:–-]*\d[\d/ .,:–-]*")  # a cell that is only a year or a date is data
 _MAX_HEADER_WORDS = 12  # "Count Physician/NPP Time Spent Within This Time Period (Surveyed Timeframe)"
 # A grid needs at least this many rules each way to be worth asking the table finder about.
 _MIN_RULES = 2
@@ -117,7 +119,11 @@ def continues_table(previous_header: tuple[str, ...] | None, rows: tuple[tuple[s
 
 def _looks_like_header(row: tuple[str, ...]) -> bool:
     return not any(
-        _LONG_NUMBER_RE.search(cell) or cell.endswith(".") or len(cell.split()) > _MAX_HEADER_WORDS for cell in row
+        _LONG_NUMBER_RE.search(cell)
+        or _NUMBERS_ONLY_RE.fullmatch(cell)
+        or cell.endswith(".")
+        or len(cell.split()) > _MAX_HEADER_WORDS
+        for cell in row
     )
 
 

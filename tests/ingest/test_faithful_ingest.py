@@ -248,3 +248,12 @@ def test_a_long_header_cell_still_makes_a_header() -> None:
 
     rows = (("Primary E/M Service", "Count Physician/NPP Time Spent Within This Time Period (Surveyed Timeframe)"), ("99223", "Date of visit"))
     assert header_of(rows)[0] == rows[0]
+
+
+def test_a_year_in_a_header_cell_keeps_the_header_but_a_year_alone_is_data() -> None:
+    from assistant.ingest.pdf_tables import header_of
+
+    years = (("E/M Visit Code Family", "2024-2025 Definition of Substantive Portion"), ("ED", "More than 50% of total time"))
+    assert header_of(years)[0] == years[0]
+    labels = (("Revision Date", "2019"), ("Effective Date", "7/1/2026"))
+    assert header_of(labels)[0] is None
