@@ -369,7 +369,7 @@ def _measure_key(measure: str) -> str:
 _NUMBER = (
     r"(?:\d+(?:[.,]\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)(?:[- ](?:one|two|three|four|"
-    r"five|six|seven|eight|nine))?)(?:\s+[a-z]+)??"  # one word may come between: "fifteen headache days"
+    r"five|six|seven|eight|nine))?)(?:\s+[a-z]+)??"  # one word may come between: "twelve flare days"
 )
 _MEASURE_WORDS = {
     "minutes": {"minute", "minutes", "min", "mins"},
