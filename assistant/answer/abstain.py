@@ -318,7 +318,7 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
         texts = [re.sub(r"(?<![\w.])(" + "|".join(map(re.escape, question.codes or ("\0",))) + r")(?![\w])", "", t) for t in texts]
     if question.expects == "code" and _MODIFIER_ASKED.search(question.query):
         return any(_MODIFIER_VALUE.search(t) for t in texts)
-    system = asked_code_system(question.query)
+    system = question.code_system
     if question.expects == "code" and system:
         # "Which NUCC taxonomy code ...?" is answered by a taxonomy code, not by a diagnosis code.
         if system == "revenue":  # no recogniser for revenue codes: the unit must at least speak of them
@@ -330,28 +330,7 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
     return any(has_answer_type(t, question.expects) for t in texts)
 
 
-_CODE_ASKED = re.compile(
-    r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b)))",
-    re.I,
-)
-_SYSTEMS = (
-    ("revenue", re.compile(r"\brevenue\b", re.I)),
-    ("nucc", re.compile(r"\b(nucc|taxonomy)\b", re.I)),
-    ("icd", re.compile(r"\b(icd(-?10)?(-?cm)?|diagnos\w*|dx)\b", re.I)),
-    ("hcpcs", re.compile(r"\b(hcpcs|j-?codes?|drug)\b", re.I)),
-    ("cpt", re.compile(r"\b(cpt|procedure)\b", re.I)),
-)
-
-
 _REVENUE_CODE = re.compile(r"\brevenue codes?\b[^.;]{0,40}\b0\d{3}\b|\b0\d{3}\b[^.;]{0,20}\brevenue\b", re.I)
-
-
-def asked_code_system(question: str) -> str | None:
-    """The code system a "which code" question names ("which ICD-10 codes ..." -> "icd"), if any."""
-    match = _CODE_ASKED.search(question)
-    if not match:
-        return None
-    return next((kind for kind, pattern in _SYSTEMS if pattern.search(match.group(1))), None)
 
 
 # "which modifier ..." is answered by a modifier's value: "modifier FT", "-25", "the GA modifier".

@@ -16,6 +16,7 @@ from typing import Literal
 
 from wordfreq import zipf_frequency
 
+from assistant.answer.code_systems import asked_code_system
 from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
 from assistant.codes import SUBJECT_CODE_KINDS, find_codes
@@ -111,6 +112,7 @@ class Question:
     synonyms: tuple[str, ...] = field(default_factory=tuple)
     context: str = ""
     measure: str | None = None
+    code_system: str | None = None  # "which ICD-10 codes ..." -> "icd" (code_systems.asked_code_system)
 
     @property
     def asks_definition(self) -> bool:
@@ -241,6 +243,7 @@ class QuestionReader:
             payer_documents=frozenset(d for p in payers for d in self.payer_documents.get(p, ())),
             expects=expected_answer(query),
             measure=asked_measure(text),
+            code_system=asked_code_system(query),
             wants_list=bool(_LIST.search(query)),
             focus=focus,
             synonyms=tuple(synonyms),

@@ -75,7 +75,7 @@ def test_a_compound_question_splits_into_its_questions_only() -> None:
     ],
 )
 def test_the_code_system_a_which_code_question_names(question: str, system: str | None) -> None:
-    from assistant.answer.abstain import asked_code_system
+    from assistant.answer.code_systems import asked_code_system
 
     assert asked_code_system(question) == system
 
@@ -85,7 +85,7 @@ def test_the_code_system_a_which_code_question_names(question: str, system: str 
     [("whats the CPT for a revision hip replacement?", "cpt"), ("what revenue code do we use for TMS?", "revenue")],
 )
 def test_the_code_system_in_other_wordings(question: str, system: str) -> None:
-    from assistant.answer.abstain import asked_code_system
+    from assistant.answer.code_systems import asked_code_system
     from assistant.answer.question import expected_answer
 
     assert asked_code_system(question) == system

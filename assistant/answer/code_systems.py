@@ -1,0 +1,25 @@
+"""Which code system a "which code" question asks for (question analysis, the understand stage)."""
+
+from __future__ import annotations
+
+import re
+
+_CODE_ASKED = re.compile(
+    r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b)))",
+    re.I,
+)
+_SYSTEMS = (
+    ("revenue", re.compile(r"\brevenue\b", re.I)),
+    ("nucc", re.compile(r"\b(nucc|taxonomy)\b", re.I)),
+    ("icd", re.compile(r"\b(icd(-?10)?(-?cm)?|diagnos\w*|dx)\b", re.I)),
+    ("hcpcs", re.compile(r"\b(hcpcs|j-?codes?|drug)\b", re.I)),
+    ("cpt", re.compile(r"\b(cpt|procedure)\b", re.I)),
+)
+
+
+def asked_code_system(question: str) -> str | None:
+    """The code system a "which code" question names ("which ICD-10 codes ..." -> "icd"), if any."""
+    match = _CODE_ASKED.search(question)
+    if not match:
+        return None
+    return next((kind for kind, pattern in _SYSTEMS if pattern.search(match.group(1))), None)
