@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import STOP_WORDS, Question
-from assistant.answer.rank import REQUIRED_TYPES, Scored, has_answer_type, is_literature, numeric_conflict
+from assistant.answer.rank import (
+    REQUIRED_TYPES,
+    Scored,
+    defines,
+    has_answer_type,
+    is_literature,
+    keyed_by,
+    numeric_conflict,
+)
 from assistant.codes import find_codes
 
 
@@ -32,8 +40,8 @@ class Verdict:
 
 
 def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[str], labels: dict[str, str]) -> list[str]:
-    """What the question names that no evidence mentions at all: codes (ranges count), payers
-    (``known_payers``: the payer keys any document or fact mentions). A question that names its
+    """What the question names that no evidence mentions at all: codes (ranges count), modifiers,
+    payers (``known_payers``: the payer keys any document or fact mentions). A question that names its
     document leaves codes to that document ("is F33.1 on A57528's list?" is answered by the list)."""
     missing = [
         _code_label(code)
@@ -43,6 +51,11 @@ def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[s
         and not any(r.holds(code) for r in evidence.known_ranges)
     ]
     missing += [labels.get(p, p) for p in question.payers if p not in known_payers]
+    # Modifiers no source names ("GA or GZ modifier?") are ones the sources cannot say anything
+    # about; when the sources name one of those asked ("JW or KX?"), it answers.
+    asked = dict.fromkeys(e.key.split(":", 1)[1] for e in question.entities if e.kind == "modifier")
+    if asked and not any(m in evidence.known_modifiers for m in asked):
+        missing += [f"modifier {m}" for m in asked]
     return missing
 
 
@@ -118,11 +131,11 @@ def choose(
         # row whose first cell is the asked code before rows naming it in another column.
         close = [s for s in carrying if s.score >= best - margin]
         naming = [s for s in close if _names_any(s.unit, question.codes, evidence)]
-        keyed = [s for s in naming if _keyed_by(s.unit, question.codes)]
+        keyed = [s for s in naming if keyed_by(s.unit, question.codes)]
         first = keyed + [s for s in naming if s not in keyed]
         carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:
-        defining = [s for s in carrying if any(_defines(s.unit.text, code) for code in question.codes)]
+        defining = [s for s in carrying if any(defines(s.unit.text, code) for code in question.codes)]
         carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
     if question.wants_list:
         # "Which codes need no prior authorization?": rows whose cell says otherwise give way.
@@ -246,23 +259,6 @@ def _names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet)
     text = unit.text if lead is None else f"{lead.text} {unit.text}"
     # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
     return any(m.key.split(":", 1)[0] in kinds for m in find_codes(text)) or bool(unit.ranges)
-
-
-def _keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
-    """Whether ``unit`` is a table row whose first cell ("Code: 90839") names one of ``codes``."""
-    if unit.kind != "row":
-        return False
-    first = unit.text.split(";", 1)[0]
-    return any(re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", first) for c in codes)
-
-
-def _defines(text: str, code: str) -> bool:
-    """Whether ``text`` says what ``code`` is: "CPT 64615 is ...", "0999T describes ...", "64612 (...): ..."."""
-    code = re.escape(code)
-    return bool(
-        re.search(rf"(?<![\w.]){code}(?![\w])\)?,?\s*(is|are|describes|means|refers to|covers|reports|\(|:|-|–)", text, re.I)
-        or re.search(rf"\w{{4,}}\s*\((?:CPT|HCPCS|code)?\s*(?:code\s*)?{code}\)", text, re.I)  # "... of the face (CPT 64612)"
-    )
 
 
 def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet, names: list[re.Pattern[str]]) -> bool:

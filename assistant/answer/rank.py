@@ -30,6 +30,7 @@ FEATURES = (
     "heading",
     "code",
     "code_document",
+    "code_subject",
     "answer_type",
     "named_source",
     "other_source",
@@ -73,6 +74,23 @@ def is_literature(text: str) -> bool:
     """Whether ``text`` reports a study ("a prospective, multicenter study enrolled 242 ..."):
     two or more words of study reports."""
     return len(_LITERATURE.findall(text)) >= 2
+
+
+def keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
+    """Whether ``unit`` is a table row whose first cell ("Code: 90839") names one of ``codes``."""
+    if unit.kind != "row":
+        return False
+    first = unit.text.split(";", 1)[0]
+    return any(re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", first) for c in codes)
+
+
+def defines(text: str, code: str) -> bool:
+    """Whether ``text`` says what ``code`` is: "CPT 64615 is ...", "0999T describes ...", "64612 (...): ..."."""
+    code = re.escape(code)
+    return bool(
+        re.search(rf"(?<![\w.]){code}(?![\w])\)?,?\s*(is|are|describes|means|refers to|covers|reports|\(|:|-|–)", text, re.I)
+        or re.search(rf"\w{{4,}}\s*\((?:CPT|HCPCS|code)?\s*(?:code\s*)?{code}\)", text, re.I)  # "... of the face (CPT 64612)"
+    )
 
 
 def has_answer_type(text: str, kind: AnswerType) -> bool:
@@ -219,11 +237,13 @@ def features(
     focus = question.focus
     focus_share = sum(1 for f in focus if f in words or _stem(f) in stems) / len(focus) if focus else 0.0
     heading = sum(1 for f in focus if f in context_words) / len(focus) if focus else 0.0
-    code = document_code = 0.0
+    code = document_code = code_subject = 0.0
     if question.codes:
         code = sum(1 for c in question.codes if unit.names_code(c) or (lead is not None and lead.names_code(c))) / len(question.codes)
         doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
         document_code = sum(1 for c in question.codes if c in doc_codes) / len(question.codes)
+        # The unit is about the code (its table row, its definition), not one mentioning it in passing.
+        code_subject = 1.0 if keyed_by(unit, question.codes) or any(defines(unit.text, c) for c in question.codes) else 0.0
     answer_type = 0.0
     if has_answer_type(unit.text, question.expects):
         answer_type = 1.0
@@ -243,6 +263,7 @@ def features(
         heading,
         code,
         document_code,
+        code_subject,
         answer_type,
         named,
         other,
