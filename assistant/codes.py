@@ -21,6 +21,9 @@ CPT_RE = re.compile(r"(?:(?<=[cC][pP][tT])|(?<![\w.-]))(\d{5}|\d{4}[FTft])(?![\w
 HCPCS_RE = re.compile(r"(?i)(?<![\w.])([A-V]\d{4})(?![\w])")
 ICD_RE = re.compile(r"(?i)(?<![\w.])([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?![\w])")
 NUCC_RE = re.compile(r"(?i)(?<![\w])(\d{3}[0-9A-Z]{6}X)(?![\w])")
+# A modifier in a list: two digits or two capitals ("25", "GA", "Q0"); how list items are joined.
+_MOD = r"\d{2}|[A-Z][A-Z0-9]"
+_AND = r"(?:and|or|,|/|&|vs\.?|versus)"
 MODIFIER_RES = (
     # "modifier 59", "mod 59", "mod. 59", "modifier\n50(Bilateral", "modifiers 59"
     # Letter modifiers must be upper case (or a known one), so "modes" is not modifier ES.
@@ -35,6 +38,17 @@ MODIFIER_RES = (
     re.compile(r"(?i)(?<![\w.-])(\d{2})(?=\s*(?:and|or|,|/|&|vs\.?|versus)\s*(?:X[ESPU]|LT|RT)(?![\w]))"),
     re.compile(r"(?i)(?<![\w-])(?:X[ESPU]|LT|RT)\s*(?:and|or|,|/|&|vs\.?|versus)\s*(\d{2})(?![\w.])"),
 )
+# Modifiers in capitals named as such, alone or listed ("GA or GZ modifier", "mod 95 or GT", "modifiers
+# 59, XU"); each match's group is the modifier, its span the modifier alone.
+_LISTED_MODIFIER_RES = (
+    re.compile(rf"(?<![\w-])({_MOD})(?=(?:\s*{_AND}\s*(?:{_MOD}))+[\s-]+(?i:modifiers?)\b)"),
+    re.compile(rf"(?<![\w-])({_MOD})[\s-]+(?i:modifiers?)\b"),
+    # the rest of a list after "modifiers 59": ", XU and XS"
+    re.compile(rf"(?i:\bmod(?:ifier)?s?\.?)\s*-?\s*(?:{_MOD})((?:\s*{_AND}\s*(?:{_MOD})(?![0-9A-Za-z]))+)"),
+)
+_LIST_ITEM = re.compile(rf"(?<![0-9A-Za-z])({_MOD})(?![0-9A-Za-z])")
+# Capitals that are words or titles in billing talk, not modifiers ("OR modifier", "the PA modifier").
+_NOT_MODIFIERS = frozenset({"OR", "AND", "MD", "DO", "NP", "PA", "RN", "ER", "ED", "IV", "ID", "NO", "IN", "ON", "TO", "IS", "IT", "IF", "OF", "AT", "BY", "AN", "AS", "BE", "US"})
 POS_RE = re.compile(r"(?i)\b(?:POS|place\s+of\s+service)\s*(?:code\s*)?#?\s*(\d{2})(?!\d)")
 
 CODE_KINDS = frozenset({"cpt", "hcpcs", "icd", "nucc", "modifier", "pos"})
@@ -65,6 +79,14 @@ def find_codes(text: str) -> list[CodeMatch]:
     for regex in MODIFIER_RES[1:]:
         for match in regex.finditer(text):
             found.append(CodeMatch(f"modifier:{match.group(1).upper()}", match.start(), match.end()))
+    for regex in _LISTED_MODIFIER_RES[:2]:
+        for match in regex.finditer(text):
+            if match.group(1) not in _NOT_MODIFIERS:
+                found.append(CodeMatch(f"modifier:{match.group(1)}", match.start(1), match.end(1)))
+    for match in _LISTED_MODIFIER_RES[2].finditer(text):
+        for item in _LIST_ITEM.finditer(text, match.start(1), match.end(1)):
+            if item.group(1) not in _NOT_MODIFIERS:
+                found.append(CodeMatch(f"modifier:{item.group(1)}", item.start(1), item.end(1)))
     for match in POS_RE.finditer(text):
         found.append(CodeMatch(f"pos:{match.group(1)}", match.start(), match.end()))
     for match in NUCC_RE.finditer(text):

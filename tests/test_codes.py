@@ -53,6 +53,24 @@ def test_a_number_listed_with_a_letter_modifier_is_a_modifier(text: str, key: st
     assert key in {m.key for m in find_codes(text)}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("billing a TKA that fails the LCD - GA or GZ modifier?", {"modifier:GA", "modifier:GZ"}),
+        ("telehealth psych - mod 95 or GT?", {"modifier:95", "modifier:GT"}),
+        ("use modifiers 59, XU and XS", {"modifier:59", "modifier:XU", "modifier:XS"}),
+        ("append the GT modifier", {"modifier:GT"}),
+    ],
+)
+def test_modifiers_named_together_are_each_a_modifier(text: str, expected: set[str]) -> None:
+    assert {m.key for m in find_codes(text)} == expected
+
+
+@pytest.mark.parametrize("text", ["OR modifier", "the MD modifier rules", "we use no modifier or 59", "modifier 50 and 2 units"])
+def test_capital_words_beside_modifier_are_not_modifiers(text: str) -> None:
+    assert {m.key for m in find_codes(text)} <= {"modifier:50"}
+
+
 def test_a_number_listed_with_a_number_is_not_a_modifier() -> None:
     assert find_codes("between 10 and 20 units") == []
 

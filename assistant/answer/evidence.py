@@ -75,6 +75,7 @@ class EvidenceUnit:
     codes: frozenset[str]
     ranges: tuple[CodeRange, ...]
     fact_id: str | None = None
+    modifiers: frozenset[str] = frozenset()
 
     def names_code(self, code: str) -> bool:
         """Whether the unit names ``code`` (a bare value) itself or inside a range it states."""
@@ -129,6 +130,7 @@ class EvidenceSet:
             if unit.kind != "fact":
                 self._starts.setdefault(unit.doc_id, []).append((unit.start, unit.position))
         self._fact_positions = {u.fact_id: u.position for u in units if u.fact_id}
+        self.known_modifiers: frozenset[str] = frozenset().union(*(u.modifiers for u in units))
         self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
 
     def within(self, doc_id: str, start: int, end: int) -> list[int]:
@@ -190,7 +192,9 @@ def _unit(
     lead_in: int | None,
     fact_id: str | None = None,
 ) -> EvidenceUnit:
-    codes = frozenset(m.key.split(":", 1)[1] for m in find_codes(text))
+    found = find_codes(text)
+    codes = frozenset(m.key.split(":", 1)[1] for m in found)
+    modifiers = frozenset(m.key.split(":", 1)[1] for m in found if m.key.startswith("modifier:"))
     return EvidenceUnit(
-        position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id
+        position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id, modifiers
     )

@@ -291,3 +291,19 @@ def test_2_what_a_question_asks_to_be_required_must_be_in_the_evidence(with_wren
     assert answer.abstained, answer.text
     assert "referral" in answer.text
     assert "Prior authorization is required" in answered(with_wrenfield, f"{opening}does Wrenfield Health Plan require prior auth for Quellara?").text
+
+
+def test_12_modifiers_no_source_names_abstain(with_wrenfield: GroundedAnswerer) -> None:
+    answer = with_wrenfield.answer(["Wrenfield J9998 claim - GA or GZ modifier?"])
+    assert answer.abstained
+    assert "modifier GA" in answer.text
+
+
+def test_12_a_modifier_the_sources_name_answers_beside_one_they_do_not(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "discarded Quellara under Wrenfield - JW or KX modifier?")
+    assert "modifier JW" in answer.text
+
+
+def test_4_what_icd_10_do_we_put_needs_an_icd_10_code(with_wrenfield: GroundedAnswerer) -> None:
+    answer = answered(with_wrenfield, "what ICD-10 do we put on the Quellara claim for Wrenfield?")
+    assert "L40.59" in answer.text
