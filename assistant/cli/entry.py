@@ -660,6 +660,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     return code if isinstance(code, int) else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
