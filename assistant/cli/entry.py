@@ -49,7 +49,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
 ) -> None:
     """Build the index from corpus/ (skipped when corpus and settings are unchanged)."""
-    from assistant.cli_recovery import exclusive
+    from assistant.cli.recovery import exclusive
     from assistant.pipeline import build_index, index_state, make_embedder
 
     settings = _settings()
@@ -73,7 +73,7 @@ def ask(
 ) -> None:
     """Answer a question (several arguments = a conversation, the last one answered); with a model
     server configured (ASSISTANT_LLM_BASE_URL) the answer may be generated, every sentence verified."""
-    from assistant.cli_recovery import start_up
+    from assistant.cli.recovery import start_up
     from assistant.pipeline import load_answerer, load_generation, make_embedder
 
     settings = _settings()
@@ -118,7 +118,7 @@ def search(
     k: Annotated[int, typer.Option(min=1, max=MAX_TOP_K, help="Number of passages (1-50).")] = 5,
 ) -> None:
     """Show the ranked passages retrieval finds for a query."""
-    from assistant.cli_recovery import start_up
+    from assistant.cli.recovery import start_up
     from assistant.pipeline import load_answerer, make_embedder
 
     if not query.strip():  # the API refuses a blank q too: it would rank arbitrary passages
@@ -148,7 +148,7 @@ def serve(
     from assistant.api.access_log import server_log_config
     from assistant.api.app import create_app
     from assistant.api.security import is_loopback, load_api_keys
-    from assistant.cli_recovery import start_up
+    from assistant.cli.recovery import start_up
     from assistant.pipeline import index_state
 
     settings = _settings()
@@ -465,8 +465,8 @@ def ingest(
     2 when a file was refused because its text is already in the corpus (and on a usage error).
     """
     from assistant import pipeline
-    from assistant.cli_ingest import ingest_jobs, run_ingest
-    from assistant.cli_recovery import transaction
+    from assistant.cli.ingest_run import ingest_jobs, run_ingest
+    from assistant.cli.recovery import transaction
     from assistant.sources import IngestRun
 
     settings = _settings()
@@ -575,8 +575,8 @@ def sources_remove(
 ) -> None:
     """Delete a document added with `assistant ingest`, then update the index."""
     from assistant import pipeline
-    from assistant.cli_ingest import print_built, rebuild_quietly
-    from assistant.cli_recovery import transaction
+    from assistant.cli.ingest_run import print_built, rebuild_quietly
+    from assistant.cli.recovery import transaction
     from assistant.sources import remove_source
 
     settings = _settings()
