@@ -161,7 +161,8 @@ def main() -> None:
     paths = [new]
     if str(args.old_code) != "none":
         old_code = args.old_code.resolve()
-        if not (old_code / "assistant" / "cli.py").is_file():
+        package = old_code / "assistant"
+        if not ((package / "cli.py").is_file() or (package / "cli" / "__main__.py").is_file()):  # before or after the split
             sys.exit(f"{old_code}: not an assistant checkout; pass --old-code or --old-code none.")
         paths.append(IngestPath(f"old: one call ({old_code.name})", old_code, [manifest_command(docs)]))
         if args.per_file:

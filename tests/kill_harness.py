@@ -103,8 +103,8 @@ def _zygote() -> None:
     from wordfreq import zipf_frequency
 
     import assistant.api.app  # noqa: F401
-    import assistant.cli_ingest  # noqa: F401
-    import assistant.cli_recovery  # noqa: F401
+    import assistant.cli.ingest_run  # noqa: F401
+    import assistant.cli.recovery  # noqa: F401
     import assistant.ingest.extract  # noqa: F401
     import assistant.sources  # noqa: F401
     from assistant import faults
