@@ -35,16 +35,31 @@ class Section:
     heading: tuple[int, int] | None = None
 
 
+SECTION_PATH_SEPARATOR = " > "
+
+
 def split_sections(text: str) -> list[Section]:
-    """Cut ``text`` at Markdown headings; the heading line itself belongs to no section body."""
+    """Cut ``text`` at Markdown headings; the heading line itself belongs to no section body.
+
+    A heading with no text of its own introduces what follows: deeper headings until one of its
+    level or higher, and headings of its own level until the first that has text. Their title is
+    the path: "ICD-10-CM Codes that Support Medical Necessity > Group 1 (2 Codes)" (PDF headings
+    come out all at one level; the path keeps what a code group lists)."""
     sections: list[Section] = []
     title: str | None = None
     heading: tuple[int, int] | None = None
     body_start = 0
+    level = 0
+    introducing: list[tuple[int, str, bool]] = []  # (level, title, still introducing its own level)
     for match in _HEADING_RE.finditer(text):
-        if match.start() > body_start:
+        if text[body_start : match.start()].strip():
             sections.append(Section(title, body_start, match.start(), heading))
-        title = match.group(2)
+            introducing = [(lv, t, False) for lv, t, _ in introducing]
+        elif title is not None:
+            introducing.append((level, title.rsplit(SECTION_PATH_SEPARATOR, 1)[-1], True))
+        level = len(match.group(1))
+        introducing = [(lv, t, open_) for lv, t, open_ in introducing if lv < level or lv == level and open_]
+        title = SECTION_PATH_SEPARATOR.join([*(t for _, t, _ in introducing), match.group(2)])
         heading = (match.start(), match.end())
         body_start = min(len(text), match.end() + 1)
     if body_start < len(text):

@@ -14,7 +14,12 @@ DOCUMENT = read_document(ROOT / "corpus" / "documents" / "openpayer-cpt-64642.md
 
 def test_sections_follow_headings() -> None:
     titles = [s.title for s in split_sections(DOCUMENT.text)]
-    assert titles == ["Summary & Overview", "CPT Code Overview", "Clinical Context", "Coding Specifications"]
+    assert titles == [
+        "Summary & Overview",
+        "CPT Code Overview",
+        "Clinical & Coding Specifications > Clinical Context",
+        "Clinical & Coding Specifications > Coding Specifications",
+    ]
 
 
 def test_sentences_are_exact_trimmed_spans() -> None:
@@ -47,3 +52,18 @@ def test_a_hard_wrapped_sentence_stays_one_sentence() -> None:
     document = Document("wrapped", "Wrapped", "Test", None, (), None, text, "wrapped.md")
     spans = [text[s.start : s.end] for s in split_sentences(document)]
     assert spans == ["Bill the drug per unit given, with\nany discarded units on a separate line.", "The record states both."]
+
+
+def test_a_heading_with_no_text_of_its_own_introduces_the_next() -> None:
+    # PDF headings all come out at one level: the empty heading says what the code group lists.
+    text = (
+        "## Coding Information\n\n## Procedure Codes\n\n## Group 1\n\nCode: 0999T; Description: mapping\n\n"
+        "## Modifiers\n\nN/A\n\n## Diagnoses that Support Medical Necessity\n\n## Group 1\n\nCode: Z99.89\n\n"
+        "## Diagnoses that Do Not Support Medical Necessity\n\nN/A\n"
+    )
+    assert [s.title for s in split_sections(text)] == [
+        "Coding Information > Procedure Codes > Group 1",
+        "Modifiers",
+        "Diagnoses that Support Medical Necessity > Group 1",
+        "Diagnoses that Do Not Support Medical Necessity",
+    ]
