@@ -8,7 +8,7 @@ prompts/, claims from corpus facts and document sentences. Every claim sentence 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -32,11 +32,11 @@ from assistant.answer.phrasebook import IntentSpec, Phrasebook
 from assistant.answer.quotes import SentenceQuoter
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.answer.uncurated import UncuratedPublications
 from assistant.answer.writer import with_markers
 from assistant.embed.protocol import Embedder
 from assistant.errors import AnswerIntegrityError
 from assistant.models import (
-    UNKNOWN_PUBLISHER,
     Answer,
     Citation,
     Conflict,
@@ -86,14 +86,9 @@ class FactsFirstAnswerer:
         )
         self.selector = FactSelector(index, self.recognizer, phrasebook.intents, settings)
         self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
-        without_facts = [
-            d for d in index.documents.values() if d.kind == "publication" and d.doc_id not in self.selector.documents_with_facts
-        ]
-        # For each publisher name, its documents: those naming it in front matter, title or text.
-        self._documents_by_publisher = [
-            (pattern, frozenset(d.doc_id for d in without_facts if pattern.search(f"{d.publisher} {d.title} {d.text}")))
-            for pattern in _publisher_patterns(without_facts)
-        ]
+        self.uncurated = UncuratedPublications(
+            index, self.selector.documents_with_facts, self.selector.document_code_keys
+        )
         self.quotes = SentenceQuoter(
             index, self.recognizer, settings, self.embed_query, phrasebook.phrasings
         )
@@ -136,7 +131,7 @@ class FactsFirstAnswerer:
         if unknown_words:
             return self._abstain(f"The sources do not mention {', '.join(unknown_words)}.", None)
         top = self.selector.choose_intent(u)
-        named = self._named_publications(u)
+        named = self.uncurated.named(u)
         if named:
             # "What does Example Health Plan ask for ...?": the question names the source; answer
             # from its wording or say it is silent, whatever kind of question it is. The kind is
@@ -156,7 +151,7 @@ class FactsFirstAnswerer:
             if compared:
                 # "64646 vs 64647?": no one kind of question, but each named code has facts to say what it is.
                 return self._from_facts(u, compared, True, self.settings.intent_threshold, _COMPARISON_INTENT)
-            on_code = self._publications_without_facts_on_asked_code(u)
+            on_code = self.uncurated.on_asked_code(u)
             if on_code:
                 # No clear kind of question, but a document without facts is about the code asked:
                 # quote it by meaning and wording, as for any question about it.
@@ -173,7 +168,7 @@ class FactsFirstAnswerer:
             if f.fact_type in spec.fact_types and in_code_scope(u, set(f.entities) | self.selector.document_code_keys[f.doc_id])
         ]
         candidates = [f for f in in_scope if period is None or f.in_force(period.first, period.last)]
-        on_code = self._publications_without_facts_on_asked_code(u)
+        on_code = self.uncurated.on_asked_code(u)
         if on_code:
             # A publication about the code asked has no curated facts of this kind: answer from its
             # own wording, after any fact that names the code itself; or say the sources are silent.
@@ -219,22 +214,6 @@ class FactsFirstAnswerer:
                 return extracted
         return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
 
-    def _publications_without_facts_on_asked_code(self, u: Understanding) -> set[str]:
-        """Publications about a procedure/drug code the question names that have no curated facts at all.
-
-        A publication with curated facts (the seed) answers through them, and abstains where they
-        are silent; one without (an ingested source) can only answer from its wording.
-        """
-        asked = scoped_codes(u)
-        if not asked:
-            return set()
-        with_facts = self.selector.documents_with_facts
-        return {
-            doc_id
-            for doc_id, keys in self.selector.document_code_keys.items()
-            if keys & asked and self.index.documents[doc_id].kind == "publication" and doc_id not in with_facts
-        }
-
     def _says_what_is_asked(self, u: Understanding, spec: IntentSpec, quoted: Draft) -> bool:
         """For a kind of question the curated facts never answer (fees, age limits), whether a quoted
         sentence uses one of the words that marked the question as that kind."""
@@ -244,27 +223,11 @@ class FactsFirstAnswerer:
 
     def _intent_without_publishers(self, u: Understanding, top: IntentScore) -> IntentScore:
         """``top``, unless it rests on the publisher's name: then the top intent of the question without it."""
-        text = u.query
-        for pattern, _ in self._documents_by_publisher:
-            text = pattern.sub(" ", text)
+        text = self.uncurated.without_publishers(u.query)
         entities = self.recognizer.find(text)
         ranked = self.classifier.rank(mask_codes(text, entities), self.embed_query(text), entities)
         without = next(s.score for s in ranked if s.name == top.name)
         return ranked[0] if without < top.score - INTENT_MARGIN else top
-
-    def _named_publications(self, u: Understanding) -> set[str]:
-        """Publications without curated facts whose publisher the question names, within its code scope.
-
-        A document names the publisher in its front matter, title or text (a note "Example Health
-        Plan prior authorization note" from an unknown publisher is one of that payer's documents).
-        """
-        return {
-            doc_id
-            for pattern, documents in self._documents_by_publisher
-            if pattern.search(u.query)
-            for doc_id in documents
-            if in_code_scope(u, set(self.selector.document_code_keys[doc_id]))
-        }
 
     def _from_facts(
         self,
@@ -422,12 +385,6 @@ def _dated(fact: Fact) -> str:
     if fact.effective_to:
         span.append(f"until {fact.effective_to}")
     return f"{fact.statement.rstrip('.')} (in effect {' '.join(span)})."
-
-
-def _publisher_patterns(documents: Iterable[Document]) -> list[re.Pattern[str]]:
-    """One whole-words pattern per known publisher name, without its parenthesised remark."""
-    names = {re.sub(r"\s*\([^)]*\)", "", d.publisher).strip() for d in documents if d.publisher != UNKNOWN_PUBLISHER}
-    return [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.IGNORECASE) for name in sorted(names) if name]
 
 
 def _fill(template: str, subject: str | None = None, **values: str) -> str:
