@@ -1,8 +1,18 @@
-"""The grounded answerer: facts first, extraction otherwise, abstention when sources are silent.
+"""The facts-first answerer: facts first, extraction otherwise, abstention when sources are silent.
 
-Nothing here is keyed to a particular question: intents, examples and phrasings come from
-prompts/, claims from corpus facts and document sentences. Every claim sentence ends with the
-``[n]`` marker of the span it rests on and must name no code or payer absent from that span.
+It answers questions about the project's curated corpus until the evidence reader replaces it
+(see ``answerer.py``). Nothing here is keyed to a particular question: intents, examples and
+phrasings come from prompts/, claims from corpus facts and document sentences. Every claim
+sentence ends with the ``[n]`` marker of the span it rests on and must name no code or payer
+absent from that span.
+
+This module decides what to say; its parts, used by nothing else:
+
+- ``fact_selection.py``: which curated facts answer (the intent their coverage favours, the
+  facts chosen, conflicting sides, facts out of force on a date of service, code scope);
+- ``uncurated.py``: publications without curated facts that a question names;
+- ``quotes.py``: the document sentences quoted when no fact answers;
+- ``assembly.py``: the checked answer, with numbered citations, or the abstention.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from assistant.answer.checks import citation_is_exact, markers_resolve, unsupported_entities
+from assistant.answer.assembly import AnswerAssembler, abstention, dated, fill
 from assistant.answer.conversation import Understanding, understand
 from assistant.answer.dates import ServicePeriod, date_of_service
 from assistant.answer.draft import AnswerSettings, Draft
@@ -33,19 +43,8 @@ from assistant.answer.quotes import SentenceQuoter
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
 from assistant.answer.uncurated import UncuratedPublications
-from assistant.answer.writer import with_markers
 from assistant.embed.protocol import Embedder
-from assistant.errors import AnswerIntegrityError
-from assistant.models import (
-    Answer,
-    Citation,
-    Conflict,
-    ConflictClaim,
-    ConflictSpec,
-    Document,
-    Fact,
-    ScoredPassage,
-)
+from assistant.models import Answer, Fact, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
@@ -53,7 +52,6 @@ from assistant.store.hybrid import HybridIndex
 _COMPARISON_INTENT = "code_lookup"
 # Kinds with a closed list of names (unlike conditions): required in a quote only when asked outright.
 _NAMED_CLOSED_KINDS = frozenset({"specialty"})
-_MAX_CLOSEST = 3
 
 
 class FactsFirstAnswerer:
@@ -85,10 +83,8 @@ class FactsFirstAnswerer:
             ]
         )
         self.selector = FactSelector(index, self.recognizer, phrasebook.intents, settings)
-        self._attested_by_span = {(f.doc_id, f.start, f.end): f for f in index.facts if f.attested}
-        self.uncurated = UncuratedPublications(
-            index, self.selector.documents_with_facts, self.selector.document_code_keys
-        )
+        self.assembly = AnswerAssembler(index, self.recognizer, phrasebook.phrasings, self.selector.facts_by_id)
+        self.uncurated = UncuratedPublications(index, self.selector.documents_with_facts, self.selector.document_code_keys)
         self.quotes = SentenceQuoter(
             index, self.recognizer, settings, self.embed_query, phrasebook.phrasings
         )
@@ -107,7 +103,7 @@ class FactsFirstAnswerer:
         retrieval = replace(self.retrieval, top_k=top_k or self.retrieval.top_k)
         passages = retrieve(self.index, understanding.query, understanding.vector, retrieval)
         draft = self._draft(understanding, passages)
-        return self._finish(draft, understanding, passages)
+        return self.assembly.finish(draft, understanding, passages)
 
     def search(self, query: str, *, top_k: int | None = None, mode: RetrievalMode | None = None) -> list[ScoredPassage]:
         """Ranked passages for a free-text query (hybrid unless ``mode`` says otherwise)."""
@@ -143,7 +139,7 @@ class FactsFirstAnswerer:
             quoted = self.quotes.from_documents(u, named, top.name if clear else None, kinds, scoped_codes(u))
             if quoted and clear and not spec.fact_types and not self._says_what_is_asked(u, spec, quoted):
                 quoted = None  # "What does the plan pay?" is not answered by a sentence on billing units
-            return quoted or self._abstain(_fill(spec.missing, self._subject(u, spec)) if clear else phrasings.unsupported, None)
+            return quoted or self._abstain(fill(spec.missing, self._subject(u, spec)) if clear else phrasings.unsupported, None)
         if top.score < self.settings.intent_threshold:
             if not any(e.kind != "concept" for e in u.entities):
                 return self._abstain(phrasings.off_topic, None)
@@ -161,7 +157,7 @@ class FactsFirstAnswerer:
             return self._quote_passages(u, passages, None) or self._abstain(phrasings.unsupported, None)
         spec = self.phrasebook.intents[top.name]
         if not spec.fact_types:
-            return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
+            return self._abstain(fill(spec.missing, self._subject(u, spec)), top.name)
         period = date_of_service(u.query)
         in_scope = [
             f for f in self.index.facts
@@ -181,19 +177,19 @@ class FactsFirstAnswerer:
                 if not from_facts.abstained:
                     extracted.sentences = from_facts.sentences + extracted.sentences
                     extracted.confidence = max(extracted.confidence, from_facts.confidence)
-            return extracted or self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
+            return extracted or self._abstain(fill(spec.missing, self._subject(u, spec)), top.name)
         # What the sources know at any date: "POS 19 in 2015" is answered with the date POS 19 began.
         missing = missing_required(u.entities, spec, in_scope)
         chosen, matched = self.selector.select(u, spec, candidates)
         out_of_force = self.selector.out_of_force(u, spec, chosen, period)
         if out_of_force and not chosen:
             draft = self._from_facts(u, [], True, top.score, top.name, out_of_force, period)
-            draft.notes.append(_fill(self.phrasebook.phrasings.dated, period=period.describe() if period else ""))
+            draft.notes.append(fill(self.phrasebook.phrasings.dated, period=period.describe() if period else ""))
             return draft
         required_missing = [e for e in missing if e.kind in spec.required_kinds]
         if (missing and not matched) or (required_missing and not matched_kind(chosen, u, spec)):
             closest = [f for f in candidates if f.summary]
-            return self._abstain(_fill(spec.missing, self.recognizer.label(missing[0].key)), top.name, closest)
+            return self._abstain(fill(spec.missing, self.recognizer.label(missing[0].key)), top.name, closest)
         if chosen and all(f.negative for f in chosen):
             # The sources state that they do not hold this (e.g. no policy number was found).
             return self._abstain(self.phrasebook.phrasings.stated_absent, top.name, chosen)
@@ -203,16 +199,16 @@ class FactsFirstAnswerer:
             draft = self._from_facts(u, chosen, matched, top.score, top.name, out_of_force, period)
             draft.conflicts = conflicts
             # Answer what the sources hold; say plainly what they do not (no marker: not a claim).
-            draft.notes = [_fill(spec.missing, self.recognizer.label(e.key)) for e in missing]
-            draft.notes += [_fill(self.phrasebook.phrasings.conflict, topic=c.topic) for c in conflicts]
+            draft.notes = [fill(spec.missing, self.recognizer.label(e.key)) for e in missing]
+            draft.notes += [fill(self.phrasebook.phrasings.conflict, topic=c.topic) for c in conflicts]
             if period is not None:
-                draft.notes.append(_fill(self.phrasebook.phrasings.dated, period=period.describe()))
+                draft.notes.append(fill(self.phrasebook.phrasings.dated, period=period.describe()))
             return draft
         if spec.extract:
             extracted = self._quote_passages(u, passages, top.name)
             if extracted:
                 return extracted
-        return self._abstain(_fill(spec.missing, self._subject(u, spec)), top.name)
+        return self._abstain(fill(spec.missing, self._subject(u, spec)), top.name)
 
     def _says_what_is_asked(self, u: Understanding, spec: IntentSpec, quoted: Draft) -> bool:
         """For a kind of question the curated facts never answer (fees, age limits), whether a quoted
@@ -245,10 +241,10 @@ class FactsFirstAnswerer:
         confidence = min(1.0, intent_score + (self.settings.entity_bonus if matched else 0.0))
         draft = Draft(confidence=confidence, intent=intent)
         for fact in facts:
-            draft.sentences.append((_dated(fact), [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
+            draft.sentences.append((dated(fact), [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
         for fact in out_of_force:
-            lead = _fill(self.phrasebook.phrasings.not_in_force, period=period.describe() if period else "")
-            draft.sentences.append((f"{lead} {_dated(fact)}", [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
+            lead = fill(self.phrasebook.phrasings.not_in_force, period=period.describe() if period else "")
+            draft.sentences.append((f"{lead} {dated(fact)}", [(fact.doc_id, fact.start, fact.end, similarity[fact.fact_id])]))
         if confidence < self.settings.abstain_threshold:
             return self._abstain(self.phrasebook.phrasings.unsupported, intent, facts, confidence)
         return draft
@@ -274,87 +270,7 @@ class FactsFirstAnswerer:
     def _abstain(
         self, reason: str, intent: str | None, closest: list[Fact] | None = None, confidence: float = 0.0
     ) -> Draft:
-        lead = _fill(self.phrasebook.phrasings.not_found, reason=reason)
-        draft = Draft(lead=lead, abstained=True, confidence=confidence, intent=intent)
-        draft.sentences = [(f.statement, [(f.doc_id, f.start, f.end, 0.0)]) for f in (closest or [])[:_MAX_CLOSEST]]
-        return draft
-
-    # -- assembling and checking ------------------------------------------------------------
-
-    def _finish(self, draft: Draft, u: Understanding, passages: list[ScoredPassage]) -> Answer:
-        documents = self.index.documents
-        citations: dict[tuple[str, int, int], Citation] = {}
-        sentences: list[str] = []
-        for text, spans in draft.sentences:
-            quotes = [documents[d].text[s:e] for d, s, e, _ in spans]
-            if unsupported_entities(text, quotes, [documents[d] for d, *_ in spans], self.recognizer):
-                continue
-            markers = [self._cite(citations, d, s, e, score) for d, s, e, score in spans]
-            sentences.append(with_markers(text, markers))
-        if not sentences and not draft.abstained:
-            draft = self._abstain(self.phrasebook.phrasings.unsupported, draft.intent)
-        if draft.abstained:
-            closest = [p for p in passages if (p.passage.doc_id, p.passage.start, p.passage.end) not in citations]
-            closest = closest[: max(0, _MAX_CLOSEST - len(citations))]
-            markers = list(
-                dict.fromkeys(self._cite(citations, p.passage.doc_id, p.passage.start, p.passage.end, p.score) for p in closest)
-            )
-            parts = [draft.lead]
-            if sentences or markers:
-                parts.append(self.phrasebook.phrasings.closest)
-                parts.extend(sentences)
-                if markers:
-                    parts.append(f"{self.phrasebook.phrasings.closest_marked} {' '.join(f'[{m}]' for m in markers)}")
-            text = " ".join(parts)
-        else:
-            text = " ".join([*sentences, *draft.notes])
-        ordered = tuple(sorted(citations.values(), key=lambda c: c.marker))
-        conflicts = tuple(self._conflict_claims(c, citations) for c in draft.conflicts)
-        if not markers_resolve(text, ordered) or not all(citation_is_exact(c, documents) for c in ordered):
-            raise AnswerIntegrityError("an answer cited a span that does not resolve; please report this question")
-        return Answer(
-            text=text,
-            abstained=draft.abstained,
-            confidence=round(draft.confidence, 4),
-            query=u.query,
-            index_version=self.index.index_version,
-            citations=ordered,
-            intent=draft.intent,
-            conflicts=conflicts,
-        )
-
-    def _conflict_claims(self, conflict: ConflictSpec, citations: dict[tuple[str, int, int], Citation]) -> Conflict:
-        """A declared conflict as the claims of each side, with the markers citing them."""
-        by_id = self.selector.facts_by_id
-        claims = []
-        for label, side in conflict.sides:
-            for fact_id in side:
-                fact = by_id[fact_id]
-                citation = citations.get((fact.doc_id, fact.start, fact.end))
-                if citation is not None:
-                    claims.append(ConflictClaim(text=f"{label}: {_dated(fact)}", citation=citation.marker))
-        return Conflict(topic=conflict.topic, claims=tuple(claims))
-
-    def _cite(self, citations: dict[tuple[str, int, int], Citation], doc_id: str, start: int, end: int, score: float) -> int:
-        key = (doc_id, start, end)
-        if key not in citations:
-            document: Document = self.index.documents[doc_id]
-            fact = self._attested_by_span.get(key)
-            citations[key] = Citation(
-                marker=len(citations) + 1,
-                doc_id=doc_id,
-                title=document.title,
-                section=_section_of(self.index, doc_id, start),
-                start=start,
-                end=end,
-                quote=document.text[start:end],
-                source_url=fact.source_url if fact else document.source_url,
-                score=round(float(score), 4),
-                kind=document.kind,
-                source=fact.source if fact else document.publisher,
-                confidence=fact.confidence if fact else None,
-            )
-        return citations[key].marker
+        return abstention(self.phrasebook.phrasings, reason, intent, closest, confidence)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -373,28 +289,3 @@ class FactsFirstAnswerer:
             for code in document.codes:
                 keys |= self.recognizer.keys(code)
         return keys
-
-
-def _dated(fact: Fact) -> str:
-    """The fact's statement, saying from (and until) when it applies where that is known."""
-    if not fact.effective_from and not fact.effective_to:
-        return fact.statement
-    span = []
-    if fact.effective_from:
-        span.append(f"from {fact.effective_from}")
-    if fact.effective_to:
-        span.append(f"until {fact.effective_to}")
-    return f"{fact.statement.rstrip('.')} (in effect {' '.join(span)})."
-
-
-def _fill(template: str, subject: str | None = None, **values: str) -> str:
-    if subject is not None:
-        values["subject"] = subject
-    return template.format(**values)
-
-
-def _section_of(index: HybridIndex, doc_id: str, start: int) -> str | None:
-    for passage in index.passages:
-        if passage.kind == "chunk" and passage.doc_id == doc_id and passage.start <= start < passage.end:
-            return passage.section
-    return None
