@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from assistant.answer.code_evidence import carries, code_label, listing_without, names_any, names_others
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import STOP_WORDS, Question
@@ -32,6 +33,7 @@ class Verdict:
 
     chosen: tuple[Scored, ...]
     reason: str | None
+    note: str | None = None  # said with the answer: "ICD-10-CM F32.3 is not among the codes listed."
 
     @property
     def abstained(self) -> bool:
@@ -44,7 +46,7 @@ def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[s
     payers (``known_payers``: the payer keys any document or fact mentions). A question that names its
     document leaves codes to that document ("is F33.1 on A57528's list?" is answered by the list)."""
     missing = [
-        _code_label(code)
+        code_label(code)
         for code in question.codes
         if not question.named_documents
         and code not in evidence.known_codes
@@ -74,18 +76,25 @@ def choose(
     eligible = [s for s in ranked if s.score >= threshold]
     if question.named_documents:
         eligible = [s for s in eligible if s.unit.doc_id in question.named_documents]
-        if not eligible:
-            named = " / ".join(question.named_names[:2])
-            return Verdict((), f"The {named} document does not answer this.")
+    carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
+    if not carrying and question.codes:
+        listing = listing_without(ranked, question, evidence, limit)
+        if listing:
+            # "Will F32.3 support TMS under the article?": the article's list of diagnoses answers,
+            # by not naming it.
+            codes = ", ".join(map(code_label, question.codes))
+            return Verdict(tuple(listing), None, f"{codes[:1].upper()}{codes[1:]} is not among the codes listed there.")
+    if question.named_documents and not eligible:
+        named = " / ".join(question.named_names[:2])
+        return Verdict((), f"The {named} document does not answer this.")
     if not eligible:
         return Verdict((), "The sources do not answer this question.")
-    carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
     if carrying and question.codes and question.expects != "code":
         # A unit naming codes, none of them the asked one, speaks of those codes: the rows of
         # 99291 do not say how long a 99213 visit lasts.
-        carrying = [s for s in carrying if not _names_others(s.unit, question, evidence)]
+        carrying = [s for s in carrying if not names_others(s.unit, question, evidence)]
         if not carrying:
-            return Verdict((), f"No passage speaks of {', '.join(map(_code_label, question.codes))} itself.")
+            return Verdict((), f"No passage speaks of {', '.join(map(code_label, question.codes))} itself.")
     if carrying:
         # A study report says what a study found, not what a payer or manual requires.
         carrying = [s for s in carrying if not is_literature(s.unit.text)]
@@ -118,7 +127,7 @@ def choose(
             return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
         carrying = giving
     if not carrying:
-        what = ", ".join([*(_code_label(c) for c in question.codes), *question.payers]) or "what is asked"
+        what = ", ".join([*(code_label(c) for c in question.codes), *question.payers]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
     echoes = [s for s in carrying if _echoes(s.unit, question, evidence)]
     if len(echoes) < len(carrying):
@@ -130,7 +139,7 @@ def choose(
         # ..." in a J0585 tip answers "what should the record state about J0585?"), and a table
         # row whose first cell is the asked code before rows naming it in another column.
         close = [s for s in carrying if s.score >= best - margin]
-        naming = [s for s in close if _names_any(s.unit, question.codes, evidence)]
+        naming = [s for s in close if names_any(s.unit, question.codes, evidence)]
         keyed = [s for s in naming if keyed_by(s.unit, question.codes)]
         first = keyed + [s for s in naming if s not in keyed]
         carrying = first + [s for s in carrying if s not in first]
@@ -198,38 +207,6 @@ def _required_object(question: Question) -> tuple[str, ...]:
     return terms
 
 
-def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
-    """Whether ``unit`` (with its lead-in and document) concerns the question's codes and payers."""
-    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
-    if question.codes:
-        doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
-        if not any(unit.names_code(c) or c in doc_codes or (lead and lead.names_code(c)) for c in question.codes):
-            return False
-    for payer in question.payers:
-        pattern = payer_words.get(payer)
-        in_text = bool(pattern and (pattern.search(unit.text) or (lead and pattern.search(lead.text))))
-        if not in_text and unit.doc_id not in question.payer_documents:
-            return False
-    return True
-
-
-_LOOK_BACK = 3  # sentences before a unit that may name the code it goes on about
-
-
-def _names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet) -> bool:
-    """Whether ``unit``, its lead-in or one of the few sentences before it in its section names
-    one of ``codes`` (ranges count): "Report CPT 64615 once per session. Bill the drug with J0585 ..."."""
-    around = [unit]
-    if unit.lead_in is not None:
-        around.append(evidence.units[unit.lead_in])
-    for position in range(unit.position - 1, max(unit.position - 1 - _LOOK_BACK, -1), -1):
-        before = evidence.units[position]
-        if unit.kind == "fact" or before.doc_id != unit.doc_id or before.section != unit.section:
-            break
-        around.append(before)
-    return any(u.names_code(c) for u in around for c in codes)
-
-
 _ECHO_WORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading
 
 
@@ -247,18 +224,6 @@ def _echoes(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bo
 
 
 _NEGATION = re.compile(r"\b(not|no|never|non|none|except|excluded?|unless)\b", re.I)
-
-
-def _names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
-    """Whether ``unit`` (with its lead-in) names codes of the kind the question asks about (CPT,
-    HCPCS, ...), none of them the asked one (ranges count)."""
-    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
-    if any(unit.names_code(c) or (lead is not None and lead.names_code(c)) for c in question.codes):
-        return False
-    kinds = {k for e in question.entities for k, v in [e.key.split(":", 1)] if v in question.codes}
-    text = unit.text if lead is None else f"{lead.text} {unit.text}"
-    # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
-    return any(m.key.split(":", 1)[0] in kinds for m in find_codes(text)) or bool(unit.ranges)
 
 
 def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet, names: list[re.Pattern[str]]) -> bool:
@@ -380,7 +345,3 @@ _MEASURED = {
 
 _LIST_MARKER = re.compile(r"(?<![\w.])\(\d{1,2}\)|(?:^|(?<=\s))\d{1,2}\.(?=\s)")
 _TYPE_NAMES = {"contact": "phone number or contact", "date": "date", "money": "amount", "number": "number", "code": "code"}
-
-
-def _code_label(code: str) -> str:
-    return f"code {code}"

@@ -101,13 +101,12 @@ class EvidenceReader:
         for part in parts:
             asked = question
             if len(parts) > 1:
-                # "does BCBSTX cover 97153, and how many units per day?": a part naming no code,
-                # payer or source of its own keeps those the other parts name.
+                # "does BCBSTX cover 97153, and how many units per day?": a part keeps the code,
+                # payer or source the other parts name where it names none of that kind.
                 asked = self.questions.analyse(part, part, carried=question.carried)
-                if not (asked.codes or asked.payers or asked.named_documents):  # a part naming nothing of its own
-                    names = self.questions.carried_names(question.query, part)
-                    if names:
-                        asked = self.questions.analyse(part, f"{part} ({', '.join(names)})", carried=question.carried)
+                names = self.questions.carried_names(question.query, part)
+                if names:
+                    asked = self.questions.analyse(part, f"{part} ({', '.join(names)})", carried=question.carried)
             ranked = self.rank(asked)
             if missing:
                 verdict = Verdict((), f"The sources do not mention {', '.join(dict.fromkeys(missing))}.")
@@ -126,11 +125,15 @@ class EvidenceReader:
         conflicts: list[ConflictSpec] = []
         if answered:
             sentences: list[str] = []
+            quoted: set[int] = set()  # two parts answered by the same units quote them once
             for asked, verdict in answered:
-                chosen = [(s.unit, s.score) for s in self._users_first(verdict.chosen)]
+                chosen = [(s.unit, s.score) for s in self._users_first(verdict.chosen) if s.unit.position not in quoted]
                 chosen += self._conflicting(verdict, conflicts)
-                sentences += composer.claims(chosen, asked.wants_list)
-            notes = [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
+                quoted.update(unit.position for unit, _ in chosen)
+                if chosen:
+                    sentences += composer.claims(chosen, asked.wants_list)
+            notes = list(dict.fromkeys(v.note for _, v in answered if v.note))
+            notes += [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
             text = " ".join([*sentences, *notes])
             confidence = max(v.chosen[0].score for _, v in answered)
             abstained = False

@@ -307,3 +307,21 @@ def test_12_a_modifier_the_sources_name_answers_beside_one_they_do_not(with_wren
 def test_4_what_icd_10_do_we_put_needs_an_icd_10_code(with_wrenfield: GroundedAnswerer) -> None:
     answer = answered(with_wrenfield, "what ICD-10 do we put on the Quellara claim for Wrenfield?")
     assert "L40.59" in answer.text
+
+
+@pytest.fixture(scope="module")
+def with_larch(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a billing article with a table of supporting diagnoses."""
+    return _ingest("with-larch", ["larch-valley-scalp-cooling-article.md"], tmp_path_factory, real_embedder)
+
+
+def test_12_a_diagnosis_the_named_list_lacks_is_answered_by_the_list(with_larch: GroundedAnswerer) -> None:
+    answer = answered(with_larch, "does Larch Valley cover scalp cooling for C56.1?")
+    assert "C50.911" in answer.text and "C50.912" in answer.text
+    assert "C56.1 is not among the codes listed" in answer.text
+
+
+def test_11_parts_answered_by_the_same_rows_quote_them_once(with_larch: GroundedAnswerer) -> None:
+    answer = answered(with_larch, "which ICD-10 codes support scalp cooling under A99901? is C56.1 ok?")
+    assert answer.text.count("C50.911") == 1
+    assert "C56.1 is not among the codes listed" in answer.text

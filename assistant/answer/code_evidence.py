@@ -1,0 +1,88 @@
+"""What the evidence says about the billing codes a question names (the gather-evidence stage).
+
+Whether a unit concerns the asked code, names it nearby, names only other codes of its kind, or
+is part of a list of codes that leaves it out ("F32.3 is not among the codes listed").
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.question import Question
+from assistant.answer.rank import Scored
+from assistant.codes import SUBJECT_CODE_KINDS, find_codes
+
+
+def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer_words: dict[str, re.Pattern[str]]) -> bool:
+    """Whether ``unit`` (with its lead-in and document) concerns the question's codes and payers."""
+    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    if question.codes:
+        doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
+        if not any(unit.names_code(c) or c in doc_codes or (lead and lead.names_code(c)) for c in question.codes):
+            return False
+    for payer in question.payers:
+        pattern = payer_words.get(payer)
+        in_text = bool(pattern and (pattern.search(unit.text) or (lead and pattern.search(lead.text))))
+        if not in_text and unit.doc_id not in question.payer_documents:
+            return False
+    return True
+
+
+_LOOK_BACK = 3  # sentences before a unit that may name the code it goes on about
+
+
+def names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet) -> bool:
+    """Whether ``unit``, its lead-in or one of the few sentences before it in its section names
+    one of ``codes`` (ranges count): "Report CPT 64615 once per session. Bill the drug with J0585 ..."."""
+    around = [unit]
+    if unit.lead_in is not None:
+        around.append(evidence.units[unit.lead_in])
+    for position in range(unit.position - 1, max(unit.position - 1 - _LOOK_BACK, -1), -1):
+        before = evidence.units[position]
+        if unit.kind == "fact" or before.doc_id != unit.doc_id or before.section != unit.section:
+            break
+        around.append(before)
+    return any(u.names_code(c) for u in around for c in codes)
+
+
+def listing_without(ranked: list[Scored], question: Question, evidence: EvidenceSet, limit: int) -> list[Scored]:
+    """The table rows listing codes of the asked codes' kind in the document the question names
+    (or its payer's): the best-ranked such row's section (the first in the document when none is
+    ranked), in document order; empty unless every asked code is of one kind and that document
+    names none of them. Rows not among the candidates take the best candidate's score."""
+    kinds = {e.kind for e in question.entities if e.kind in SUBJECT_CODE_KINDS}
+    scope = question.named_documents or question.payer_documents
+    if len(kinds) != 1 or not scope:
+        return []
+    if any(evidence.units[p].doc_id in scope for code in question.codes for p in evidence.naming(code)):
+        return []
+    prefix = f"{next(iter(kinds))}:"
+    rows = [
+        u for u in evidence.units
+        if u.kind == "row" and u.doc_id in scope and any(m.key.startswith(prefix) for m in find_codes(u.text))
+    ]
+    if not rows:
+        return []
+    scored = {s.unit.position: s for s in ranked}
+    best = min(rows, key=lambda u: (u.position not in scored, -scored[u.position].score if u.position in scored else 0.0, u.position))
+    score = ranked[0].score if ranked else 0.0
+    same = [u for u in rows if u.doc_id == best.doc_id and u.section == best.section]
+    return [scored.get(u.position) or Scored(u, (), score) for u in same[:limit]]
+
+
+def names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
+    """Whether ``unit`` (with its lead-in) names codes of the kind the question asks about (CPT,
+    HCPCS, ...), none of them the asked one (ranges count)."""
+    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    if any(unit.names_code(c) or (lead is not None and lead.names_code(c)) for c in question.codes):
+        return False
+    kinds = {k for e in question.entities for k, v in [e.key.split(":", 1)] if v in question.codes}
+    text = unit.text if lead is None else f"{lead.text} {unit.text}"
+    # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
+    return any(m.key.split(":", 1)[0] in kinds for m in find_codes(text)) or bool(unit.ranges)
+
+
+def code_label(code: str) -> str:
+    """How an answer names a bare code: "code 64615"."""
+    return f"code {code}"
