@@ -219,8 +219,20 @@ def _contains_evidence(doc_id: object, quote: str, evidence: Evidence) -> bool:
 
 def contains_quote(text: str, quote: str) -> bool:
     """Whether ``quote`` occurs in ``text``, both NFKC-normalised with whitespace collapsed (so an
-    extractor's ligatures and line breaks do not hide a match)."""
-    return _normal(quote) in _normal(text)
+    extractor's ligatures and line breaks do not hide a match). A table row stored as
+    ``Code: F33.2; Description: Major ...`` also matches the cells as printed ("F33.2 Major ...")."""
+    wanted = _normal(quote)
+    normal = _normal(text)
+    return wanted in normal or wanted in _cells(normal)
+
+
+# "Header: " at the start of a stored row or after its "; " cell separator (a header of a few words).
+_ROW_HEADER = re.compile(r"(?:^|; )[^.;:!?]{1,60}?: ")
+
+
+def _cells(row: str) -> str:
+    """A stored table row's cells joined by spaces, without their headers."""
+    return " ".join(_ROW_HEADER.sub(" ", row).split())
 
 
 def _normal(text: str) -> str:
