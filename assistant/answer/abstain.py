@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from assistant.answer.code_evidence import carries, code_label, listing_without, names_any, names_others
+from assistant.answer.code_evidence import carries, code_label, code_table, listing_without, names_any, names_others
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import STOP_WORDS, Question
@@ -24,7 +24,7 @@ from assistant.answer.rank import (
     keyed_by,
     numeric_conflict,
 )
-from assistant.codes import find_codes
+from assistant.codes import SUBJECT_CODE_KINDS, find_codes
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,11 @@ def choose(
     threshold: float,
     margin: float,
     limit: int,
+    list_limit: int | None = None,
 ) -> Verdict:
     """The best units above ``threshold`` that carry the question's code and payer, with those
-    within ``margin`` of the best (at most ``limit``), or why there are none."""
+    within ``margin`` of the best (at most ``limit``; a question asking for a list of codes gets
+    the rows of the table that lists them, at most ``list_limit``), or why there are none."""
     eligible = [s for s in ranked if s.score >= threshold]
     if question.named_documents:
         eligible = [s for s in eligible if s.unit.doc_id in question.named_documents]
@@ -84,6 +86,14 @@ def choose(
             # by not naming it.
             codes = ", ".join(map(code_label, question.codes))
             return Verdict(tuple(listing), None, f"{codes[:1].upper()}{codes[1:]} is not among the codes listed there.")
+    if question.wants_list and question.expects == "code" and not question.codes and carrying:
+        # "What CPT codes are listed for TMS?": the table of such codes in the document that
+        # answers, whole, before a sentence that names one of them.
+        kinds = {question.code_system} & SUBJECT_CODE_KINDS if question.code_system else set(SUBJECT_CODE_KINDS)
+        scope = question.named_documents or question.payer_documents or frozenset({carrying[0].unit.doc_id})
+        table = code_table(ranked, evidence, scope, kinds, question.subject_terms, list_limit or limit)
+        if table:
+            return Verdict(tuple(table), None)
     if question.named_documents and not eligible:
         named = " / ".join(question.named_names[:2])
         return Verdict((), f"The {named} document does not answer this.")

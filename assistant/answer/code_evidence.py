@@ -47,20 +47,29 @@ def names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet)
 
 
 def listing_without(ranked: list[Scored], question: Question, evidence: EvidenceSet, limit: int) -> list[Scored]:
-    """The table rows listing codes of the asked codes' kind in the document the question names
-    (or its payer's): the best-ranked such row's section (the first in the document when none is
-    ranked), in document order; empty unless every asked code is of one kind and that document
-    names none of them. Rows not among the candidates take the best candidate's score."""
+    """The code table of the asked codes' kind in the document the question names (or its
+    payer's), when that document names none of them (see ``code_table``); else empty."""
     kinds = {e.kind for e in question.entities if e.kind in SUBJECT_CODE_KINDS}
     scope = question.named_documents or question.payer_documents
     if len(kinds) != 1 or not scope:
         return []
     if any(evidence.units[p].doc_id in scope for code in question.codes for p in evidence.naming(code)):
         return []
-    prefix = f"{next(iter(kinds))}:"
+    return code_table(ranked, evidence, scope, kinds, (), limit)
+
+
+def code_table(
+    ranked: list[Scored], evidence: EvidenceSet, scope: frozenset[str], kinds: set[str], terms: tuple[str, ...], limit: int
+) -> list[Scored]:
+    """The rows of one table listing codes of ``kinds`` in the ``scope`` documents, in document
+    order, at most ``limit``: the table of the best-ranked such row (the first in the documents when
+    none is ranked). With ``terms``, only rows whose text or section holds one of them count.
+    Rows not among the candidates take the best candidate's score."""
+    prefixes = tuple(f"{kind}:" for kind in kinds)
     rows = [
         u for u in evidence.units
-        if u.kind == "row" and u.doc_id in scope and any(m.key.startswith(prefix) for m in find_codes(u.text))
+        if u.kind == "row" and u.doc_id in scope and any(m.key.startswith(prefixes) for m in find_codes(u.text))
+        and (not terms or any(t in f"{u.section or ''} {u.text}".lower() for t in terms))
     ]
     if not rows:
         return []

@@ -36,9 +36,11 @@ _PASSAGES = 10
 
 @dataclass(frozen=True)
 class ReaderSettings:
-    """How many evidence units an answer may quote at most."""
+    """How many evidence units an answer may quote at most: in general, and the rows of a code table
+    a question asking for a list of codes is answered with."""
 
     max_units: int = 3
+    max_list_units: int = 12
 
 
 class EvidenceReader:
@@ -119,6 +121,7 @@ class EvidenceReader:
                     threshold=self.weights.threshold,
                     margin=self.weights.margin,
                     limit=top_k or self.settings.max_units,
+                    list_limit=top_k or self.settings.max_list_units,
                 )
             verdicts.append((asked, verdict, ranked))
         answered = [(q, v) for q, v, _ in verdicts if not v.abstained]

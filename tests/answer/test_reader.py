@@ -325,3 +325,9 @@ def test_11_parts_answered_by_the_same_rows_quote_them_once(with_larch: Grounded
     answer = answered(with_larch, "which ICD-10 codes support scalp cooling under A99901? is C56.1 ok?")
     assert answer.text.count("C50.911") == 1
     assert "C56.1 is not among the codes listed" in answer.text
+
+
+def test_5_a_question_asking_for_the_listed_codes_gets_the_whole_table(with_larch: GroundedAnswerer) -> None:
+    answer = answered(with_larch, "Larch Valley scalp cooling article - what CPT codes are listed?")
+    assert all(f"099{n}T" in answer.text for n in range(1, 6))
+    assert "C50.911" not in answer.text  # the diagnosis table is another list
