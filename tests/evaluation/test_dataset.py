@@ -18,7 +18,9 @@ EVAL = ROOT / "eval"
 
 REALDOCS = ROOT.parent / "shared" / "realdocs"
 # Questions about the real-document set name its files, not corpus ids (eval/README.md).
-REALDOCS_FILES = ("realdocs-train.jsonl", "realdocs-test.jsonl", "realdocs-test2.jsonl", "realdocs-test3.jsonl")
+REALDOCS_FILES = (
+    "realdocs-train.jsonl", "realdocs-test.jsonl", "realdocs-test2.jsonl", "realdocs-test3.jsonl", "realdocs-test4.jsonl"
+)
 
 
 def realdocs_items() -> list:
@@ -38,7 +40,7 @@ def all_items() -> list:
 
 def test_realdocs_questions_are_valid_and_quote_at_most_80_characters() -> None:
     items = realdocs_items()
-    assert len({i.id for i in items}) == len(items) == 308  # 180 training, 48 + 40 + 40 held out
+    assert len({i.id for i in items}) == len(items) == 350  # 180 training, 48 + 40 + 40 + 42 held out
     assert all(len(" ".join(i.evidence.quote.split())) <= 80 for i in items if i.evidence)
 
 
