@@ -92,6 +92,8 @@ def choose(
         kinds = {question.code_system} & SUBJECT_CODE_KINDS if question.code_system else set(SUBJECT_CODE_KINDS)
         scope = question.named_documents or question.payer_documents or frozenset({carrying[0].unit.doc_id})
         table = code_table(ranked, evidence, scope, kinds, question.subject_terms, list_limit or limit)
+        # "Which codes need no prior authorization?": the rows whose cell says otherwise give way.
+        table = [s for s in table if row_meets(s.unit.text, question.query) is not False]
         if table:
             return Verdict(tuple(table), None)
     if question.named_documents and not eligible:
