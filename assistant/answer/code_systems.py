@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 _CODE_ASKED = re.compile(
-    r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b)))"
+    r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b|\s*(?:[?.!]|$))))"
+    # "cpt for the first TMS visit?": the system first, then what it is for
+    r"|^\W*((?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?))(?:\s+codes?)?\s+for\b"
     # "what ICD-10 do we put ...": the system named alone, then what is done with it
     r"|\b(?:which|what)\s+((?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|dx|diagnosis))\s+(?:do|does|did|should|would|can|could|goes?|to|is|are)\b",
     re.I,
@@ -24,5 +26,5 @@ def asked_code_system(question: str) -> str | None:
     match = _CODE_ASKED.search(question)
     if not match:
         return None
-    asked = match.group(1) or match.group(2)
+    asked = match.group(1) or match.group(2) or match.group(3)
     return next((kind for kind, pattern in _SYSTEMS if pattern.search(asked)), None)

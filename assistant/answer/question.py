@@ -60,6 +60,11 @@ _META = frozenset(
 )
 
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    # "cpt for the first TMS visit w/ motor threshold determination?": a code, whatever words follow.
+    # "... - which TMS cpt?": a question ending by asking which code.
+    ("code", re.compile(r"^\W*(?:(?:what'?s|what is|which is) the |which |what )?(?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|billing)"
+                        r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
+                        r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
     # "When is 99214 selected?" asks for a condition; "when did it take effect?" for a date.
     ("date", re.compile(r"\b(when (did|was|were|will)|when does \w+( \w+){0,4} (take effect|start|begin|end|expire)|"
@@ -75,7 +80,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.
     ("code", re.compile(r"\b((which|what) (cpt|hcpcs|icd(-?10)?(-?cm)?|dx|diagnosis) (do|does|did|should|would|can|could|goes?|to|is|are)\b|"
-                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers)|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
+                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )

@@ -1,0 +1,27 @@
+"""The kind of answer a question asks for and the code system it names, read from its words."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.code_systems import asked_code_system
+from assistant.answer.question import expected_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "system"),
+    [
+        # A code asked for, whatever the words after it ("threshold" does not make it a number).
+        ("cpt for the initial scalp cooling visit w/ cap calibration and threshold check?", "code", "cpt"),
+        ("cap refit mid cycle with a new threshold reading - which scalp cooling cpt?", "code", "cpt"),
+        ("HCPCS code for the quellara infusion?", "code", "hcpcs"),
+        ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
+        ("what cpt codes are listed in the article?", "code", "cpt"),
+        # Numbers stay numbers.
+        ("what BMI threshold does the plan use?", "number", None),
+        ("how many flare days before the first infusion?", "number", None),
+    ],
+)
+def test_the_kind_of_answer_and_the_code_system_asked(question: str, kind: str, system: str | None) -> None:
+    assert expected_answer(question) == kind
+    assert asked_code_system(question) == system
