@@ -131,6 +131,7 @@ class EvidenceSet:
                 self._starts.setdefault(unit.doc_id, []).append((unit.start, unit.position))
         self._fact_positions = {u.fact_id: u.position for u in units if u.fact_id}
         self.known_modifiers: frozenset[str] = frozenset().union(*(u.modifiers for u in units))
+        self.descriptive = _descriptive(units)
         self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
 
     def within(self, doc_id: str, start: int, end: int) -> list[int]:
@@ -175,6 +176,44 @@ class EvidenceSet:
             if len(items) >= limit:
                 break
         return items
+
+
+# A heading of a part that reviews evidence or describes a service (a policy's "Clinical Evidence",
+# an LCD's "Summary of Evidence", "Background", "FDA"), and one of a part stating rules ("Coverage
+# Rationale", "Indications", "Limitations", "Documentation Requirements", "Billing and Coding").
+_DESCRIPTIVE_HEADING = re.compile(
+    r"\b(clinical evidence|evidence|background|description of (services?|procedures?)|literature|fda|food and drug|"
+    r"professional societ\w*|clinical trials?|references|bibliography)\b",
+    re.I,
+)
+_RULE_HEADING = re.compile(
+    r"\b(coverage|criteria|indications?|limitations?|polic(y|ies)|billing|coding|documentation|requirements?|"
+    r"guidance|reimbursement|payments?|instructions?|authori[sz]ation|codes?|definitions?|benefits?|revision history|policy history)\b",
+    re.I,
+)
+
+
+def _descriptive(units: list[EvidenceUnit]) -> frozenset[int]:
+    """Positions of the units in a part of a document that reviews evidence or describes: from a
+    descriptive heading until the next heading of rules (headings naming neither, such as a
+    procedure's name under "Clinical Evidence", keep the part they are in; PDF headings are flat)."""
+    found: set[int] = set()
+    document, section, inside = None, None, False
+    for unit in units:
+        if unit.kind == "fact":
+            continue
+        if unit.doc_id != document:
+            document, section, inside = unit.doc_id, None, False
+        if unit.section != section:
+            section = unit.section
+            heading = (section or "").rsplit(" > ", 1)[-1]
+            if _RULE_HEADING.search(heading):
+                inside = False
+            elif _DESCRIPTIVE_HEADING.search(section or ""):  # "Description of Services > Obesity"
+                inside = True
+        if inside:
+            found.add(unit.position)
+    return frozenset(found)
 
 
 def _subject_codes(text: str) -> set[str]:

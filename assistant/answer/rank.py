@@ -42,6 +42,7 @@ FEATURES = (
     "passage",
     "literature",
     "history",
+    "evidence_section",
 )
 _DEPTH = 100
 _MAX_CODE_CANDIDATES = 80
@@ -57,7 +58,7 @@ _PRESENT: dict[AnswerType, re.Pattern[str]] = {
         re.I,
     ),
     "money": re.compile(r"\$\s?\d|(?<![\d.])\d+\.\d\d(?![\d.])|\bdollars?\b|\brvus? (of|is|are|=)\s*\d", re.I),
-    "number": re.compile(r"(?<![\w.])\d{1,4}(?:\.\d+)?(?![\w])|" + _NUMBER_WORDS, re.I),
+    "number": re.compile(r"(?<![\w.-])\d{1,4}(?:\.\d+)?(?![\w])|" + _NUMBER_WORDS, re.I),
     "contact": re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.|https?://"),
     "code": re.compile(r"(?<![\w.])([A-V]\d{4}|\d{4}[0-9FTU]|\d{5}|[A-TV-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4})(?![\w])|\bmodifier\b|\bPOS\b", re.I),
     "yesno": re.compile(
@@ -210,7 +211,8 @@ def rank(
         text = unit.text
         literature = min(1.0, len(_LITERATURE.findall(text)) / 2)
         history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
-        values = (*values, passages.get(position, 0.0), literature, history)
+        descriptive = 1.0 if position in evidence.descriptive else 0.0
+        values = (*values, passages.get(position, 0.0), literature, history, descriptive)
         scored.append(Scored(unit, values, float(np.dot(w, values) + weights.bias)))
     scored.sort(key=lambda s: (-s.score, s.unit.position))
     return scored

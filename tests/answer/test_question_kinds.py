@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.question import expected_answer
+from assistant.answer.rank import has_answer_type
 
 
 @pytest.mark.parametrize(
@@ -25,3 +26,15 @@ from assistant.answer.question import expected_answer
 def test_the_kind_of_answer_and_the_code_system_asked(question: str, kind: str, system: str | None) -> None:
     assert expected_answer(question) == kind
     assert asked_code_system(question) == system
+
+
+@pytest.mark.parametrize(
+    ("text", "has_number"),
+    [
+        ("Claims must follow ICD-10 CM and PCS conventions.", False),  # a code system's name is no amount
+        ("File within 95 days of the date of service.", True),
+        ("Inject 1-4 muscles per session.", True),
+    ],
+)
+def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool) -> None:
+    assert has_answer_type(text, "number") is has_number

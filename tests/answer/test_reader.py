@@ -331,3 +331,9 @@ def test_5_a_question_asking_for_the_listed_codes_gets_the_whole_table(with_larc
     answer = answered(with_larch, "Larch Valley scalp cooling article - what CPT codes are listed?")
     assert all(f"099{n}T" in answer.text for n in range(1, 6))
     assert "C50.911" not in answer.text  # the diagnosis table is another list
+
+
+def test_9_units_under_an_evidence_review_heading_are_marked_until_a_rules_heading(with_wrenfield: GroundedAnswerer) -> None:
+    evidence = with_wrenfield.reader.evidence
+    marked = {evidence.units[p].section for p in evidence.descriptive if evidence.units[p].doc_id == "wrenfield-quellara-policy"}
+    assert marked == {"Evidence"}  # not "Coverage", "Home doses" before it, nor "Payment" after it
