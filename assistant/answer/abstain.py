@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.answer.code_evidence import carries, code_label, code_table, listing_without, names_any, names_others
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.question import STOP_WORDS, Question
+from assistant.answer.question import Question
 from assistant.answer.rank import (
     REQUIRED_TYPES,
     Scored,
@@ -24,6 +24,7 @@ from assistant.answer.rank import (
     keyed_by,
     numeric_conflict,
 )
+from assistant.answer.turns import STOP_WORDS
 from assistant.codes import SUBJECT_CODE_KINDS, find_codes
 
 

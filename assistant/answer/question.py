@@ -19,6 +19,9 @@ from wordfreq import zipf_frequency
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
+from assistant.answer.turns import STOP_WORDS as _STOP
+from assistant.answer.turns import WORD as _WORD
+from assistant.answer.turns import has_own_predicate, is_elliptical, merge_follow_up
 from assistant.codes import SUBJECT_CODE_KINDS, find_codes
 
 AnswerType = Literal["contact", "date", "money", "number", "code", "yesno", "other"]
@@ -30,24 +33,9 @@ _PAYER_MENTIONS = 3
 _DISTINCTIVE_ZIPF = 3.0
 # Question words that make a turn a complete question of its own.
 _OPENING = 300  # characters of a document's text that may name who it is from
-_QUESTION_WORDS = re.compile(
-    r"\b(what|which|when|where|who|whom|whose|why|how|does|do|did|is|are|was|were|can|could|should|may|must|will|"
-    r"would|has|have|list|tell|explain|define|describe|show|give|need|needs|required?|covered?|bill(?:ed|able)?)\b",
-    re.IGNORECASE,
-)
-# Words that point back at something said before.
-_BACK_REFERENCE = re.compile(
-    r"\b(it|its|they|them|their|that|those|this|these|the same|same|there|then|so|also|either|too)\b", re.IGNORECASE
-)
-_OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? and|then|what if|so|but|or)\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
-STOP_WORDS = _STOP = frozenset(
-    "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
-    "may might must will shall what which when where who how why this that these those it its they them their there "
-    "any all some per as from under about if than then so not no yes i we you our my me us pt patient please need "
-    "needs get got have has had just also only still same".split()
-)
-
+# Share of a follow-up's content words that must be the documents' own for it to continue the
+# conversation when it names nothing of its own.
+_CONTINUING_SHARE = 0.75
 _DEFINITION = re.compile(r"^\s*(what(?:'s| is| does)|define|meaning of|describe)\b|\b(describe|mean|stand for)\b", re.I)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
@@ -168,7 +156,9 @@ class QuestionReader:
         by_name: dict[str, set[str]] = {}
         synonyms: dict[str, set[str]] = {}
         anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
+        vocabulary: set[str] = set()  # every word of the documents, lower-cased
         for doc_id, title, publisher, text in documents:
+            vocabulary.update(w.lower() for w in _WORD.findall(f"{title} {text}"))
             for name in _source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
             if not re.sub(r"(?i)\bunknown\b|\([^)]*\)", "", publisher).strip():
@@ -192,6 +182,7 @@ class QuestionReader:
             pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + tail + r"(?![\w])", re.IGNORECASE)
             self._names.append((pattern, name, frozenset(ids)))
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
+        self.vocabulary = frozenset(vocabulary)
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
@@ -205,17 +196,32 @@ class QuestionReader:
         turns = [self.shorthand.expand(t) for t in written]
         last = turns[-1]
         earlier = turns[:-1][-_LOOKBACK:]
-        if earlier and is_elliptical(written[-1]):  # judged as typed, before shorthand is spelled out
-            if _has_own_predicate(last, self.recognizer):
+        # Judged as typed, before shorthand is spelled out.
+        if earlier and (is_elliptical(written[-1]) or self._continues(written[-1], earlier[-1])):
+            if has_own_predicate(last, self.recognizer):
                 # "what must the record show for it?": its own question about what was named before.
                 carried = self.carried_names(earlier[-1], last)
                 query = f"{last} ({', '.join(carried)})" if carried else last
                 return replace(self.analyse(last, query, carried=True), context=earlier[-1])
             else:
                 # "What about <another payer>?": the previous question, asked of the new names.
-                query = _merge(earlier[-1], last, self.recognizer)
+                query = merge_follow_up(earlier[-1], last, self.recognizer)
             return self.analyse(last, query, carried=True)
         return self.analyse(last, last, carried=False)
+
+    def _continues(self, turn: str, previous: str) -> bool:
+        """Whether ``turn``, naming no code, payer or source of its own, goes on about the names of
+        ``previous`` ("does the pt have to be in full remission?" after a question about a drug's
+        reauthorization): most of its content words are the documents' own words. An unrelated
+        question ("What is the capital of France?") uses words the documents do not."""
+        if any(e.kind != "concept" for e in self.recognizer.find(turn)) or any(p.search(turn) for p, _, _ in self._names):
+            return False
+        if not self.carried_names(previous, turn):
+            return False
+        words = [w.lower() for w in _WORD.findall(turn) if not w.isdigit()]
+        content = [w for w in words if w not in _STOP and len(w) > 2]
+        known = sum(1 for w in content if w in self.vocabulary)
+        return bool(content) and known >= _CONTINUING_SHARE * len(content)
 
     def carried_names(self, previous: str, follow_up: str) -> list[str]:
         """Codes, payers and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
@@ -307,46 +313,6 @@ def asked_measure(question: str) -> str | None:
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 
 
-def is_elliptical(turn: str) -> bool:
-    """Whether ``turn`` only makes sense with the turn before it.
-
-    True when it opens like a continuation ("and ...", "what about ...", "what if ..."), or is
-    short and points back ("so the report has to be filed too?"), or has no question word at all
-    ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
-    """
-    words = _WORD.findall(turn)
-    if _OPENERS.match(turn):
-        return True
-    if not _QUESTION_WORDS.search(turn):
-        return len(words) <= 6
-    return len(words) <= 12 and bool(_BACK_REFERENCE.search(turn))
-
-
-def _has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:
-    """Whether ``turn`` asks something of its own beyond naming things: two or more content words
-    once its opener, entities and stop words are set aside."""
-    text = _OPENERS.sub("", turn)
-    for entity in sorted(recognizer.find(text), key=lambda e: -e.start):
-        if entity.kind != "concept":  # a concept ("documented") is what is asked, not a name
-            text = text[: entity.start] + text[entity.end :]
-    words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
-    content = sum(1 for w in words if w not in _STOP and len(w) > 2)
-    return bool(_QUESTION_WORDS.search(text)) and content >= 1
-
-
-def _merge(previous: str, follow_up: str, recognizer: EntityRecognizer) -> str:
-    """The previous question with the follow-up's entities put in place of those of the same kind,
-    followed by the follow-up's own words."""
-    old = recognizer.find(previous)
-    new = recognizer.find(follow_up)
-    kinds = {e.kind for e in new}
-    text = previous
-    for entity in sorted(old, key=lambda e: -e.start):
-        if entity.kind in kinds:
-            text = text[: entity.start] + text[entity.end :]
-    return " ".join(f"{text} {follow_up}".split())
-
-
 def _source_names(title: str, publisher: str) -> set[str]:
     """The names that single out a document: its publisher (without remarks in parentheses), the
     publisher's distinctive words ("Novitas", "CMS") and initials ("NGS"), and the identifiers its
@@ -368,38 +334,8 @@ def _source_names(title: str, publisher: str) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
-_PART_BREAK = re.compile(
-    r"\?\s+(?=\S)|[,;]?\s+(?:and|also|plus)\s+(?=(?:do|does|is|are|can|which|what|how|when|where|who|will|should|"
-    r"must|would)\b)",
-    re.IGNORECASE,
-)
 _CODE_PREFIX = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
 _MASKS = {"cpt": "it", "hcpcs": "this drug", "icd": "this diagnosis", "nucc": "this provider type"}
-
-
-def split_parts(query: str) -> list[str]:
-    """The sub-questions of a compound question ("do they need PA, and which codes are listed?"),
-    or the query alone; a part needs three words or more."""
-    parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
-    parts = [p for p in parts if p]
-    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 or not _asks(p) for p in parts):
-        return [query]
-    return parts
-
-
-def _asks(part: str) -> bool:
-    """Whether ``part`` of a compound question asks something: it ends with "?", holds a wh-word
-    ("planned 2-stage - how soon ...") or opens with another question word ("do they ...",
-    "list the codes"); "pt is 17" only tells."""
-    words = _WORD.findall(part)
-    opening = words[1] if len(words) > 1 and words[0].lower() in _CONNECTIVES else words[0] if words else ""
-    return part.rstrip().endswith("?") or bool(_WH.search(part)) or bool(_QUESTION_WORDS.fullmatch(opening))
-
-
-_CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plus", "or"})
-
-
-_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)\b", re.IGNORECASE)
 
 
 def mask_codes(text: str, entities: list[Entity]) -> str:

@@ -18,10 +18,11 @@ from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.phrasebook import Phrasebook
-from assistant.answer.question import Question, QuestionReader, mask_codes, split_parts
+from assistant.answer.question import Question, QuestionReader, mask_codes
 from assistant.answer.rank import RankerWeights, Scored, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.answer.turns import split_parts
 from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
 from assistant.ingest.injection import unflagged_text

@@ -337,3 +337,9 @@ def test_9_units_under_an_evidence_review_heading_are_marked_until_a_rules_headi
     evidence = with_wrenfield.reader.evidence
     marked = {evidence.units[p].section for p in evidence.descriptive if evidence.units[p].doc_id == "wrenfield-quellara-policy"}
     assert marked == {"Evidence"}  # not "Coverage", "Home doses" before it, nor "Payment" after it
+
+
+def test_10_a_follow_up_naming_nothing_in_the_documents_words_keeps_the_names_before(reader: GroundedAnswerer) -> None:
+    answer = answered(reader, "Does Brightwater Health Plan require prior auth for 64642?", "which services are not covered?")
+    assert "Brightwater" in answer.query
+    assert "cosmetic forehead wrinkles" in answer.text

@@ -55,7 +55,7 @@ def test_a_missing_abbreviations_file_is_a_config_error_naming_it(tmp_path: Path
 
 
 def test_a_compound_question_splits_into_its_questions_only() -> None:
-    from assistant.answer.question import split_parts
+    from assistant.answer.turns import split_parts
 
     assert split_parts("do they need PA, and which codes are on the policy?") == ["do they need PA", "which codes are on the policy?"]
     assert split_parts("planned 2-stage bariatric - how soon is stage 2, and what BMI do they need?") == [

@@ -1,0 +1,99 @@
+"""How a question stands in its conversation: a follow-up that goes on from the turn before, and
+a compound question split into the questions it asks (the understand stage, with question.py)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.entities import EntityRecognizer
+
+QUESTION_WORDS = re.compile(
+    r"\b(what|which|when|where|who|whom|whose|why|how|does|do|did|is|are|was|were|can|could|should|may|must|will|"
+    r"would|has|have|list|tell|explain|define|describe|show|give|need|needs|required?|covered?|bill(?:ed|able)?)\b",
+    re.IGNORECASE,
+)
+# Words that point back at something said before.
+_BACK_REFERENCE = re.compile(
+    r"\b(it|its|they|them|their|that|those|this|these|the same|same|there|then|so|also|either|too)\b", re.IGNORECASE
+)
+_OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? and|then|what if|so|but|or)\b", re.IGNORECASE)
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
+STOP_WORDS = frozenset(
+    "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
+    "may might must will shall what which when where who how why this that these those it its they them their there "
+    "any all some per as from under about if than then so not no yes i we you our my me us pt patient please need "
+    "needs get got have has had just also only still same".split()
+)
+
+
+
+def is_elliptical(turn: str) -> bool:
+    """Whether ``turn`` only makes sense with the turn before it.
+
+    True when it opens like a continuation ("and ...", "what about ...", "what if ..."), or is
+    short and points back ("so the report has to be filed too?"), or has no question word at all
+    ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
+    """
+    words = WORD.findall(turn)
+    if _OPENERS.match(turn):
+        return True
+    if not QUESTION_WORDS.search(turn):
+        return len(words) <= 6
+    return len(words) <= 12 and bool(_BACK_REFERENCE.search(turn))
+
+
+def has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:
+    """Whether ``turn`` asks something of its own beyond naming things: two or more content words
+    once its opener, entities and stop words are set aside."""
+    text = _OPENERS.sub("", turn)
+    for entity in sorted(recognizer.find(text), key=lambda e: -e.start):
+        if entity.kind != "concept":  # a concept ("documented") is what is asked, not a name
+            text = text[: entity.start] + text[entity.end :]
+    words = [w.lower() for w in WORD.findall(text) if not w.isdigit()]
+    content = sum(1 for w in words if w not in STOP_WORDS and len(w) > 2)
+    return bool(QUESTION_WORDS.search(text)) and content >= 1
+
+
+def merge_follow_up(previous: str, follow_up: str, recognizer: EntityRecognizer) -> str:
+    """The previous question with the follow-up's entities put in place of those of the same kind,
+    followed by the follow-up's own words."""
+    old = recognizer.find(previous)
+    new = recognizer.find(follow_up)
+    kinds = {e.kind for e in new}
+    text = previous
+    for entity in sorted(old, key=lambda e: -e.start):
+        if entity.kind in kinds:
+            text = text[: entity.start] + text[entity.end :]
+    return " ".join(f"{text} {follow_up}".split())
+
+
+_PART_BREAK = re.compile(
+    r"\?\s+(?=\S)|[,;]?\s+(?:and|also|plus)\s+(?=(?:do|does|is|are|can|which|what|how|when|where|who|will|should|"
+    r"must|would)\b)",
+    re.IGNORECASE,
+)
+
+
+def split_parts(query: str) -> list[str]:
+    """The sub-questions of a compound question ("do they need PA, and which codes are listed?"),
+    or the query alone; a part needs three words or more."""
+    parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or any(len(WORD.findall(p)) < 3 or not _asks(p) for p in parts):
+        return [query]
+    return parts
+
+
+def _asks(part: str) -> bool:
+    """Whether ``part`` of a compound question asks something: it ends with "?", holds a wh-word
+    ("planned 2-stage - how soon ...") or opens with another question word ("do they ...",
+    "list the codes"); "pt is 17" only tells."""
+    words = WORD.findall(part)
+    opening = words[1] if len(words) > 1 and words[0].lower() in _CONNECTIVES else words[0] if words else ""
+    return part.rstrip().endswith("?") or bool(_WH.search(part)) or bool(QUESTION_WORDS.fullmatch(opening))
+
+
+_CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plus", "or"})
+
+
+_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)\b", re.IGNORECASE)
