@@ -32,6 +32,19 @@ def test_the_project_list_loads_and_spares_codes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "spelled_out"),
+    [
+        ("Pt is 17, pts need a referral", "Pt (patient) is 17, pts (patients) need a referral"),
+        ("supervised PT before a TKA?", "supervised PT (physical therapy) before a TKA?"),
+    ],
+)
+def test_pt_is_the_patient_and_pt_in_capitals_physical_therapy(typed: str, spelled_out: str) -> None:
+    phrasebook = load_phrasebook(ROOT / "prompts")
+    shorthand = Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations)
+    assert shorthand.expand(typed) == spelled_out
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         ("expansions:\n  '': diagnosis\n", "abbreviations"),  # an empty key would match everywhere
