@@ -188,7 +188,7 @@ _DESCRIPTIVE_HEADING = re.compile(
 )
 _RULE_HEADING = re.compile(
     r"\b(coverage|criteria|indications?|limitations?|polic(y|ies)|billing|coding|documentation|requirements?|"
-    r"guidance|reimbursement|payments?|instructions?|authori[sz]ation|codes?|definitions?|benefits?|revision history|policy history)\b",
+    r"guidance|reimbursement|payments?|instructions?|authori[zs]ation|codes?|definitions?|benefits?|revision history|policy history)\b",
     re.I,
 )
 

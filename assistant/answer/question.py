@@ -211,8 +211,8 @@ class QuestionReader:
 
     def _continues(self, turn: str, previous: str) -> bool:
         """Whether ``turn``, naming no code, payer or source of its own, goes on about the names of
-        ``previous`` ("does the pt have to be in full remission?" after a question about a drug's
-        reauthorization): most of its content words are the documents' own words. An unrelated
+        ``previous`` ("which services are not covered?" after a question about a plan's
+        prior authorization): most of its content words are the documents' own words. An unrelated
         question ("What is the capital of France?") uses words the documents do not."""
         if any(e.kind != "concept" for e in self.recognizer.find(turn)) or any(p.search(turn) for p, _, _ in self._names):
             return False
