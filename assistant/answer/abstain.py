@@ -34,7 +34,7 @@ class Verdict:
 
     chosen: tuple[Scored, ...]
     reason: str | None
-    note: str | None = None  # said with the answer: "ICD-10-CM F32.3 is not among the codes listed."
+    note: str | None = None  # said with the answer: "Code C56.1 is not among the codes listed there."
 
     @property
     def abstained(self) -> bool:
@@ -45,7 +45,7 @@ class Verdict:
 def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[str], labels: dict[str, str]) -> list[str]:
     """What the question names that no evidence mentions at all: codes (ranges count), modifiers,
     payers (``known_payers``: the payer keys any document or fact mentions). A question that names its
-    document leaves codes to that document ("is F33.1 on A57528's list?" is answered by the list)."""
+    document leaves codes to that document ("is C56.1 on A99901's list?" is answered by the list)."""
     missing = [
         code_label(code)
         for code in question.codes
@@ -83,12 +83,12 @@ def choose(
     if not carrying and question.codes:
         listing = listing_without(ranked, question, evidence, limit)
         if listing:
-            # "Will F32.3 support TMS under the article?": the article's list of diagnoses answers,
+            # "Does Larch Valley cover scalp cooling for C56.1?": the article's list of diagnoses answers,
             # by not naming it.
             codes = ", ".join(map(code_label, question.codes))
             return Verdict(tuple(listing), None, f"{codes[:1].upper()}{codes[1:]} is not among the codes listed there.")
     if question.wants_list and question.expects == "code" and not question.codes and carrying:
-        # "What CPT codes are listed for TMS?": the table of such codes in the document that
+        # "What CPT codes are listed for scalp cooling?": the table of such codes in the document that
         # answers, whole, before a sentence that names one of them.
         kinds = {question.code_system} & SUBJECT_CODE_KINDS if question.code_system else set(SUBJECT_CODE_KINDS)
         scope = question.named_documents or question.payer_documents or frozenset({carrying[0].unit.doc_id})

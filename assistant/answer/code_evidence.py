@@ -1,7 +1,7 @@
 """What the evidence says about the billing codes a question names (the gather-evidence stage).
 
 Whether a unit concerns the asked code, names it nearby, names only other codes of its kind, or
-is part of a list of codes that leaves it out ("F32.3 is not among the codes listed").
+is part of a list of codes that leaves it out ("code C56.1 is not among the codes listed there").
 """
 
 from __future__ import annotations

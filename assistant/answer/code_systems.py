@@ -6,7 +6,7 @@ import re
 
 _CODE_ASKED = re.compile(
     r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b|\s*(?:[?.!]|$))))"
-    # "cpt for the first TMS visit?": the system first, then what it is for
+    # "cpt for the initial scalp cooling visit?": the system first, then what it is for
     r"|^\W*((?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?))(?:\s+codes?)?\s+for\b"
     # "what ICD-10 do we put ...": the system named alone, then what is done with it
     r"|\b(?:which|what)\s+((?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|dx|diagnosis))\s+(?:do|does|did|should|would|can|could|goes?|to|is|are)\b",

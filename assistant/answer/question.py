@@ -48,8 +48,8 @@ _META = frozenset(
 )
 
 _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
-    # "cpt for the first TMS visit w/ motor threshold determination?": a code, whatever words follow.
-    # "... - which TMS cpt?": a question ending by asking which code.
+    # "cpt for the initial scalp cooling visit w/ cap calibration and threshold check?": a code, whatever follows.
+    # "cap refit mid cycle - which scalp cooling cpt?": a question ending by asking which code.
     ("code", re.compile(r"^\W*(?:(?:what'?s|what is|which is) the |which |what )?(?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|billing)"
                         r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
                         r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
@@ -78,7 +78,7 @@ _LIST = re.compile(
     r"codes)\b",
     re.I,
 )
-# Brand and generic names as documents write them: "Spravato (esketamine)", "esketamine (Spravato)".
+# Brand and generic names as documents write them: "Quellara (vostarimab)", "vostarimab (Quellara)".
 _BRAND_GENERIC = re.compile(r"\b([A-Z][A-Za-z]{3,})(?:®|™)?\s*\(([a-z][a-z-]{4,}(?: [a-z-]{4,})?)\)")
 _GENERIC_BRAND = re.compile(r"\b([a-z][a-z-]{4,})\s*\(([A-Z][A-Za-z]{3,})(?:®|™)?\)")
 

@@ -220,7 +220,7 @@ def _contains_evidence(doc_id: object, quote: str, evidence: Evidence) -> bool:
 def contains_quote(text: str, quote: str) -> bool:
     """Whether ``quote`` occurs in ``text``, both NFKC-normalised with whitespace collapsed (so an
     extractor's ligatures and line breaks do not hide a match). A table row stored as
-    ``Code: F33.2; Description: Major ...`` also matches the cells as printed ("F33.2 Major ...")."""
+    ``Code: C50.911; Description: Malignant ...`` also matches the cells as printed ("C50.911 Malignant ...")."""
     wanted = _normal(quote)
     normal = _normal(text)
     return wanted in normal or wanted in _cells(normal)
