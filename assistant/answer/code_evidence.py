@@ -51,8 +51,8 @@ def listing_without(ranked: list[Scored], question: Question, evidence: Evidence
     payer's), when that document names none of them (see ``code_table``); else empty."""
     kinds = {e.kind for e in question.entities if e.kind in SUBJECT_CODE_KINDS}
     scope = question.named_documents or question.payer_documents
-    if len(kinds) != 1 or not scope:
-        return []
+    if len(kinds) != 1 or not scope or question.expects in ("money", "number", "date", "contact"):
+        return []  # a list of codes says nothing of a fee, a count, a date or a phone number
     if any(evidence.units[p].doc_id in scope for code in question.codes for p in evidence.naming(code)):
         return []
     return code_table(ranked, evidence, scope, kinds, (), limit)
@@ -61,14 +61,17 @@ def listing_without(ranked: list[Scored], question: Question, evidence: Evidence
 def code_table(
     ranked: list[Scored], evidence: EvidenceSet, scope: frozenset[str], kinds: set[str], terms: tuple[str, ...], limit: int
 ) -> list[Scored]:
-    """The rows of one table listing codes of ``kinds`` in the ``scope`` documents, in document
+    """The rows of one table keyed by codes of ``kinds`` in the ``scope`` documents, in document
     order, at most ``limit``: the table of the best-ranked such row (the first in the documents when
     none is ranked). With ``terms``, only rows whose text or section holds one of them count.
     Rows not among the candidates take the best candidate's score."""
     prefixes = tuple(f"{kind}:" for kind in kinds)
+    # A code table's rows are keyed by a code in their first cell ("Code: 0991T; Description: ...");
+    # a contractor row's number ("Contract Number: 04111") is no CPT code.
     rows = [
         u for u in evidence.units
-        if u.kind == "row" and u.doc_id in scope and any(m.key.startswith(prefixes) for m in find_codes(u.text))
+        if u.kind == "row" and u.doc_id in scope
+        and any(m.key.startswith(prefixes) for m in find_codes(u.text.split(";", 1)[0]))
         and (not terms or any(t in f"{u.section or ''} {u.text}".lower() for t in terms))
     ]
     if not rows:

@@ -343,3 +343,14 @@ def test_10_a_follow_up_naming_nothing_in_the_documents_words_keeps_the_names_be
     answer = answered(reader, "Does Brightwater Health Plan require prior auth for 64642?", "which services are not covered?")
     assert "Brightwater" in answer.query
     assert "cosmetic forehead wrinkles" in answer.text
+
+
+def test_12_a_fee_for_a_code_the_article_does_not_list_is_not_answered_by_a_table(with_larch: GroundedAnswerer) -> None:
+    # Neither the code table nor the contractor table (whose contract numbers look like codes) gives a fee.
+    answer = with_larch.answer(["What is the Larch Valley fee schedule amount for CPT 90837 in Colorado?"])
+    assert answer.abstained, answer.text
+
+
+def test_12_a_contractor_table_is_no_code_table(with_larch: GroundedAnswerer) -> None:
+    answer = answered(with_larch, "does Larch Valley cover scalp cooling for C56.1?")
+    assert "Contract Number" not in answer.text
