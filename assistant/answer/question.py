@@ -147,8 +147,15 @@ class Question:
 class QuestionReader:
     """Reads questions against the loaded documents (their publishers, titles and drug names)."""
 
-    def __init__(self, recognizer: EntityRecognizer, shorthand: Shorthand, documents: Iterable[tuple[str, str, str, str]]) -> None:
-        """``documents`` yields ``(doc_id, title, publisher, text)`` of every loaded document."""
+    def __init__(
+        self,
+        recognizer: EntityRecognizer,
+        shorthand: Shorthand,
+        documents: Iterable[tuple[str, str, str, str]],
+        vocabulary: frozenset[str] = frozenset(),
+    ) -> None:
+        """``documents`` yields ``(doc_id, title, publisher, text)`` of every loaded document;
+        ``vocabulary`` is their words, lower-cased (``terms.corpus_vocabulary``)."""
         self.recognizer = recognizer
         self.shorthand = shorthand
         self._names: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
@@ -156,9 +163,7 @@ class QuestionReader:
         by_name: dict[str, set[str]] = {}
         synonyms: dict[str, set[str]] = {}
         anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
-        vocabulary: set[str] = set()  # every word of the documents, lower-cased
         for doc_id, title, publisher, text in documents:
-            vocabulary.update(w.lower() for w in _WORD.findall(f"{title} {text}"))
             for name in _source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
             if not re.sub(r"(?i)\bunknown\b|\([^)]*\)", "", publisher).strip():
@@ -182,7 +187,7 @@ class QuestionReader:
             pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + tail + r"(?![\w])", re.IGNORECASE)
             self._names.append((pattern, name, frozenset(ids)))
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
-        self.vocabulary = frozenset(vocabulary)
+        self.vocabulary = vocabulary
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).

@@ -65,11 +65,19 @@ class EvidenceReader:
         self.settings = settings or ReaderSettings()
         self.recognizer = EntityRecognizer(phrasebook.vocabulary)
         self.evidence = EvidenceSet(index)
-        documents = index.documents.values()
+        documents = list(index.documents.values())
+        # Lines written for a model (flagged at ingest) give no names, synonyms, payers or words either.
+        texts = [unflagged_text(d.text, d.flagged) for d in documents]
+        everything = [f"{d.title} {d.publisher} {text}" for d, text in zip(documents, texts, strict=True)]
+        everything += [f.statement for f in index.facts]
+        # The sources' words: unknown_terms checks a question against them, and a follow-up naming
+        # nothing of its own continues the conversation when it uses them.
+        self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
         self.questions = QuestionReader(
             self.recognizer,
             Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations),
-            [(d.doc_id, d.title, d.publisher, unflagged_text(d.text, d.flagged)) for d in documents],
+            [(d.doc_id, d.title, d.publisher, text) for d, text in zip(documents, texts, strict=True)],
+            self._vocabulary.words,
         )
         self._facts = {f.fact_id: f for f in index.facts}
         self._fact_units = {u.fact_id: u.position for u in self.evidence.units if u.fact_id}
@@ -80,11 +88,8 @@ class EvidenceReader:
             )
             for key, entry in ((f"payer:{k}", e) for k, e in phrasebook.vocabulary.get("payer", {}).items())
         }
-        # Lines written for a model (flagged at ingest) give no names, synonyms or payers either.
-        everything = [f"{d.title} {d.publisher} {unflagged_text(d.text, d.flagged)}" for d in documents] + [f.statement for f in index.facts]
         self._known_payers = {k for text in everything for k in self.recognizer.keys(text, frozenset({"payer"}))}
         self._last: tuple[Question, list[Scored]] | None = None
-        self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones fill in an elliptical follow-up).
