@@ -65,14 +65,10 @@ def code_table(
     order, at most ``limit``: the table of the best-ranked such row (the first in the documents when
     none is ranked). With ``terms``, only rows whose text or section holds one of them count.
     Rows not among the candidates take the best candidate's score."""
-    prefixes = tuple(f"{kind}:" for kind in kinds)
-    # A code table's rows are keyed by a code in their first cell ("Code: 0991T; Description: ...");
-    # a contractor row's number ("Contract Number: 04111") is no CPT code.
+    # A contractor row's number ("Contract Number: 04111") is no CPT code: only first cells count.
     rows = [
-        u for u in evidence.units
-        if u.kind == "row" and u.doc_id in scope
-        and any(m.key.startswith(prefixes) for m in find_codes(u.text.split(";", 1)[0]))
-        and (not terms or any(t in f"{u.section or ''} {u.text}".lower() for t in terms))
+        u for doc_id in sorted(scope) for u, row_kinds in evidence.code_rows.get(doc_id, [])
+        if row_kinds & kinds and (not terms or any(t in f"{u.section or ''} {u.text}".lower() for t in terms))
     ]
     if not rows:
         return []

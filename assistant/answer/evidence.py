@@ -132,6 +132,14 @@ class EvidenceSet:
         self._fact_positions = {u.fact_id: u.position for u in units if u.fact_id}
         self.known_modifiers: frozenset[str] = frozenset().union(*(u.modifiers for u in units))
         self.descriptive = _descriptive(units)
+        # Table rows keyed by a code in their first cell ("Code: 0991T; Description: ..."), with the
+        # kinds of those codes, by document: the code tables a list question is answered from.
+        self.code_rows: dict[str, list[tuple[EvidenceUnit, frozenset[str]]]] = {}
+        for unit in units:
+            if unit.kind == "row":
+                kinds = frozenset(m.key.split(":", 1)[0] for m in find_codes(unit.text.split(";", 1)[0]))
+                if kinds:
+                    self.code_rows.setdefault(unit.doc_id, []).append((unit, kinds))
         self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
 
     def within(self, doc_id: str, start: int, end: int) -> list[int]:
