@@ -72,11 +72,16 @@ def choose(
     margin: float,
     limit: int,
     list_limit: int | None = None,
+    min_similarity: float = 0.0,
 ) -> Verdict:
     """The best units above ``threshold`` that carry the question's code and payer, with those
     within ``margin`` of the best (at most ``limit``; a question asking for a list of codes gets
-    the rows of the table that lists them, at most ``list_limit``), or why there are none."""
-    eligible = [s for s in ranked if s.score >= threshold]
+    the rows of the table that lists them, at most ``list_limit``), or why there are none.
+
+    A unit whose meaning is unrelated to the question (cosine similarity, with its list's lead-in,
+    below ``min_similarity``) shares words with it by chance ("capital" in "slipped capital femoral
+    epiphysis" for a question about a country's capital) and never answers."""
+    eligible = [s for s in ranked if s.score >= threshold and s.feature("dense_context") >= min_similarity]
     if question.named_documents:
         eligible = [s for s in eligible if s.unit.doc_id in question.named_documents]
     carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
@@ -118,7 +123,8 @@ def choose(
         # A question naming only its measure ("how many times can we bill X?") is left to the
         # answer-type check below: "once per treatment episode" shares no word with it.
         names = list(payer_words.values())
-        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms, evidence, names)]
+        # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
+        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms + question.synonyms, evidence, names)]
         if not carrying:
             return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
     required = _required_object(question)

@@ -81,6 +81,7 @@ class GroundedAnswerer:
         verdict = choose(
             reader.rank(question), question, reader.evidence, reader.payer_words,
             threshold=reader.weights.threshold, margin=reader.weights.margin, limit=reader.settings.max_units,
+            min_similarity=reader.settings.min_similarity,
         )
         if not verdict.abstained:
             # The user's documents come first: answer from them when they hold some of the best evidence.

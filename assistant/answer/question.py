@@ -17,6 +17,7 @@ from typing import Literal
 from wordfreq import zipf_frequency
 
 from assistant.answer.code_systems import asked_code_system
+from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.turns import STOP_WORDS as _STOP
@@ -89,7 +90,8 @@ class Question:
 
     ``codes`` are bare subject codes (CPT, HCPCS, ICD-10-CM, NUCC); ``payers`` entity keys;
     ``named_documents`` ids of loaded documents whose publisher or title the question names;
-    ``synonyms`` words added for matching (a brand for its generic and the reverse).
+    ``synonyms`` words added for matching (a brand for its generic and the reverse); ``drugs`` the
+    drugs it names, with the names of each that the loaded documents use (``drugs.DrugNames``).
     """
 
     text: str
@@ -108,6 +110,13 @@ class Question:
     context: str = ""
     measure: str | None = None
     code_system: str | None = None  # "which ICD-10 codes ..." -> "icd" (code_systems.asked_code_system)
+    drugs: tuple[DrugMention, ...] = ()
+    # Each focus word with the other names the sources use for it ("zoloft" -> ("sertraline",)).
+    variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def variants_of(self, word: str) -> tuple[str, ...]:
+        """The other names of focus ``word`` that the sources use (empty when it has none)."""
+        return next((names for w, names in self.variants if w == word), ())
 
     @property
     def asks_definition(self) -> bool:
@@ -188,6 +197,7 @@ class QuestionReader:
             self._names.append((pattern, name, frozenset(ids)))
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
         self.vocabulary = vocabulary
+        self.drugs = DrugNames(vocabulary)
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
@@ -247,7 +257,12 @@ class QuestionReader:
                 named |= ids
                 names.append(name)
         words = [_bare(w.lower()) for w in _WORD.findall(query)]
-        synonyms = sorted({s for w in words for s in self.synonyms.get(w, ()) if s not in words})
+        drugs = tuple(self.drugs.mentions(query))
+        variants: dict[str, set[str]] = {w: set(self.synonyms.get(w, ())) for w in words}
+        for drug in drugs:
+            for w in _WORD.findall(drug.written.lower()):
+                variants.setdefault(w, set()).update(drug.in_sources)
+        synonyms = sorted({s for names in variants.values() for s in names if s not in words})
         focus = tuple(dict.fromkeys(w for w in words if w not in _STOP and len(w) > 2 and not w.isdigit()))
         return Question(
             text=text,
@@ -265,6 +280,8 @@ class QuestionReader:
             wants_list=bool(_LIST.search(query)),
             focus=focus,
             synonyms=tuple(synonyms),
+            drugs=drugs,
+            variants=tuple((w, tuple(sorted(n - {w}))) for w, n in variants.items() if n - {w}),
         )
 
 

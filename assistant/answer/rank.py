@@ -164,6 +164,10 @@ class Scored:
     features: tuple[float, ...]
     score: float
 
+    def feature(self, name: str) -> float:
+        """The value of feature ``name`` (one of ``FEATURES``) for this unit."""
+        return self.features[FEATURES.index(name)]
+
 
 def candidates(
     evidence: EvidenceSet, question: Question, vector: npt.NDArray[np.float32], passages: dict[int, float]
@@ -237,7 +241,10 @@ def features(
     words, stems = _words_and_stems(unit.text)
     context_words = _words_and_stems(f"{unit.section or ''} {lead.text if lead else ''}")[0]
     focus = question.focus
-    focus_share = sum(1 for f in focus if f in words or _stem(f) in stems) / len(focus) if focus else 0.0
+    focus_share = (
+        sum(1 for f in focus if f in words or _stem(f) in stems or any(v in words for v in question.variants_of(f)))
+        / len(focus) if focus else 0.0
+    )
     heading = sum(1 for f in focus if f in context_words) / len(focus) if focus else 0.0
     code = document_code = code_subject = 0.0
     if question.codes:

@@ -38,10 +38,15 @@ _PASSAGES = 10
 @dataclass(frozen=True)
 class ReaderSettings:
     """How many evidence units an answer may quote at most: in general, and the rows of a code table
-    a question asking for a list of codes is answered with."""
+    a question asking for a list of codes is answered with; and the least cosine similarity
+    (-1..1, the unit with its list's lead-in) a unit needs to the question to answer it. Of the
+    dev questions' best evidence units (realdocs, realdocs-train, dev, references-dev and -dev2),
+    99% lie above 0.088 and the lowest is 0.028
+    (``scripts/train_ranker.py`` data, 2026-11-30)."""
 
     max_units: int = 3
     max_list_units: int = 12
+    min_similarity: float = 0.08
 
 
 class EvidenceReader:
@@ -103,6 +108,15 @@ class EvidenceReader:
         missing = missing_names(question, self.evidence, self._known_payers, self.recognizer.labels)
         named = {w.lower() for e in question.entities for w in question.query[e.start : e.end].split()}
         named |= {w.lower() for name in question.named_names for w in name.split()}
+        # A brand the sources give only as its generic ("Zoloft" for sertraline) is known. When no drug
+        # the question names is in the sources, the drugs are missing, capitalised or not; beside one
+        # that is ("does a lamotrigine augmentation count for <a drug the policy covers>?") an absent
+        # one may be a member of a class the sources list, which the evidence can still answer.
+        known_drugs = [d for d in question.drugs if d.in_sources or d.written.lower() in self._vocabulary.words]
+        for drug in question.drugs:
+            named.update(drug.written.lower().split())
+            if not known_drugs:
+                missing.append(drug.written)
         missing += unknown_terms(question.query, self._vocabulary, self.questions.shorthand.words | named)
         parts = [question.query] if question.carried else split_parts(question.query)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
@@ -128,6 +142,7 @@ class EvidenceReader:
                     margin=self.weights.margin,
                     limit=top_k or self.settings.max_units,
                     list_limit=top_k or self.settings.max_list_units,
+                    min_similarity=self.settings.min_similarity,
                 )
             verdicts.append((asked, verdict, ranked))
         answered = [(q, v) for q, v, _ in verdicts if not v.abstained]

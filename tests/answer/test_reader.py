@@ -354,3 +354,40 @@ def test_12_a_fee_for_a_code_the_article_does_not_list_is_not_answered_by_a_tabl
 def test_12_a_contractor_table_is_no_code_table(with_larch: GroundedAnswerer) -> None:
     answer = answered(with_larch, "does Larch Valley cover scalp cooling for C56.1?")
     assert "Contract Number" not in answer.text
+
+
+@pytest.fixture(scope="module")
+def with_thornbury(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a step-therapy policy that names drugs by their generic names only."""
+    return _ingest("thornbury", ["thornbury-migraine-step-therapy.md"], tmp_path_factory, real_embedder)
+
+
+@pytest.mark.parametrize("brand", ["Imitrex", "maxalt"])
+def test_7_a_brand_matches_the_generic_a_document_gives_through_the_drug_dictionary(
+    with_thornbury: GroundedAnswerer, brand: str
+) -> None:
+    # The policy never writes "Brand (generic)": the names come from drug-named-entity-recognition.
+    answer = answered(with_thornbury, f"pt already failed {brand} for 3 months - does Thornbury approve a gepant?")
+    assert "tried and failed rizatriptan or sumatriptan" in answer.citations[0].quote
+    assert "thornbury-migraine-step-therapy" in cited_docs(answer, with_thornbury)
+
+
+def test_7_a_brand_whose_names_no_source_uses_abstains_naming_it(with_thornbury: GroundedAnswerer) -> None:
+    answer = with_thornbury.answer(["Does Thornbury cover Mounjaro for migraine?"])
+    assert answer.abstained
+    assert "Mounjaro" in answer.text
+
+
+def test_7_an_absent_drug_beside_one_the_sources_name_is_left_to_the_evidence(with_thornbury: GroundedAnswerer) -> None:
+    # Mounjaro is no drug of the policy; rimegepant is: the rule on rimegepant trials answers.
+    answer = answered(with_thornbury, "pt tried Mounjaro and rimegepant - does the rimegepant trial count for Thornbury?")
+    assert "rimegepant counts only when" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("turns", [["What is the capital of France?"], ["Does Thornbury cover a gepant?", "What is the capital of France?"]])
+def test_10_a_word_shared_by_chance_does_not_answer_an_unrelated_question(
+    with_thornbury: GroundedAnswerer, turns: list[str]
+) -> None:
+    # "capital" is a word of the policy ("slipped capital femoral epiphysis"), in a sentence about something else.
+    answer = with_thornbury.answer(turns)
+    assert answer.abstained, answer.text
