@@ -146,7 +146,9 @@ def choose(
             return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
         carrying = giving
     if not carrying:
-        what = ", ".join([*(code_label(c) for c in question.codes), *question.payers]) or "what is asked"
+        # Payers as the question writes them ("UHC"), not as entity keys.
+        payers = dict.fromkeys(question.query[e.start : e.end] for e in question.entities if e.kind == "payer")
+        what = ", ".join([*(code_label(c) for c in question.codes), *payers]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
     echoes = [s for s in carrying if _echoes(s.unit, question, evidence)]
     if len(echoes) < len(carrying):

@@ -325,11 +325,12 @@ def asked_measure(question: str) -> str | None:
     for specific in ("bmi", "age", "percent", "%"):
         if specific in found:
             return specific
+    if _HOW_LONG.search(question):
+        # "how long is an approval good for?", "how long does conservative treatment need to be tried?":
+        # a number of minutes, days, weeks, ... whatever else the question counts.
+        return "duration"
     # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
-    measure = next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
-    if measure is None and _HOW_LONG.search(question):
-        return "duration"  # "how long is an approval good for?" asks for a number of days, weeks, ...
-    return measure
+    return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
 
 
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.code_systems import asked_code_system
-from assistant.answer.question import expected_answer
+from assistant.answer.question import asked_measure, expected_answer
 from assistant.answer.rank import has_answer_type
 
 
@@ -38,3 +38,18 @@ def test_the_kind_of_answer_and_the_code_system_asked(question: str, kind: str, 
 )
 def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool) -> None:
     assert has_answer_type(text, "number") is has_number
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        # "how long" asks for a length of time, whatever the question counts besides.
+        ("how long does step tx need to be tried before the infusion?", "duration"),
+        ("how long are the sessions?", "duration"),
+        ("how many sessions per course?", "sessions"),
+        ("min time in minutes to bill the visit?", "minutes"),
+        ("how long can a pt be on it, and what BMI?", "bmi"),
+    ],
+)
+def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:
+    assert asked_measure(question) == measure
