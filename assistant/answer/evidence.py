@@ -187,11 +187,13 @@ class EvidenceSet:
 
 
 # A heading of a part that reviews evidence or describes a service (a policy's "Clinical Evidence",
-# an LCD's "Summary of Evidence", "Background", "FDA"), and one of a part stating rules ("Coverage
+# an LCD's "Summary of Evidence", "Background", "FDA", what a professional society recommends), and one of a part stating rules ("Coverage
 # Rationale", "Indications", "Limitations", "Documentation Requirements", "Billing and Coding").
 _DESCRIPTIVE_HEADING = re.compile(
     r"\b(clinical evidence|evidence|background|description of (services?|procedures?)|literature|fda|food and drug|"
-    r"professional societ\w*|clinical trials?|references|bibliography)\b",
+    r"professional societ\w*|clinical trials?|references|bibliography|"
+    # a guideline's or a society's own part ("Clinical Practice Guidelines", "Endocrine Society")
+    r"guidelines|societ(y|ies)|association|college|academy|institute|task force)\b",
     re.I,
 )
 _RULE_HEADING = re.compile(

@@ -391,3 +391,10 @@ def test_10_a_word_shared_by_chance_does_not_answer_an_unrelated_question(
     # "capital" is a word of the policy ("slipped capital femoral epiphysis"), in a sentence about something else.
     answer = with_thornbury.answer(turns)
     assert answer.abstained, answer.text
+
+
+def test_9_a_societys_recommendations_are_marked_as_evidence_review(with_thornbury: GroundedAnswerer) -> None:
+    evidence = with_thornbury.reader.evidence
+    doc = "thornbury-migraine-step-therapy"
+    marked = {evidence.units[p].section for p in evidence.descriptive if evidence.units[p].doc_id == doc}
+    assert marked == {"Clinical Practice Guidelines > American Headache Society"}  # not the limitations after it
