@@ -43,6 +43,7 @@ FEATURES = (
     "literature",
     "history",
     "evidence_section",
+    "history_unasked",
 )
 _DEPTH = 100
 _MAX_CODE_CANDIDATES = 80
@@ -206,6 +207,7 @@ def rank(
     (facts out of force on the question's date of service)."""
     positions, dense, lexical = candidates(evidence, question, vector, passages)
     w = weights.vector()
+    asks_change = question.expects == "date" or bool(_CHANGE.search(question.query))
     scored = []
     for position in positions:
         if allowed is not None and position not in allowed:
@@ -216,7 +218,9 @@ def rank(
         literature = min(1.0, len(_LITERATURE.findall(text)) / 2)
         history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
         descriptive = 1.0 if position in evidence.descriptive else 0.0
-        values = (*values, passages.get(position, 0.0), literature, history, descriptive)
+        # A revision-history row answers when or why a policy changed, rarely anything else.
+        unasked = 0.0 if asks_change else history
+        values = (*values, passages.get(position, 0.0), literature, history, descriptive, unasked)
         scored.append(Scored(unit, values, float(np.dot(w, values) + weights.bias)))
     scored.sort(key=lambda s: (-s.score, s.unit.position))
     return scored
