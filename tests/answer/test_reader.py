@@ -398,3 +398,10 @@ def test_9_a_societys_recommendations_are_marked_as_evidence_review(with_thornbu
     doc = "thornbury-migraine-step-therapy"
     marked = {evidence.units[p].section for p in evidence.descriptive if evidence.units[p].doc_id == doc}
     assert marked == {"Clinical Practice Guidelines > American Headache Society"}  # not the limitations after it
+
+
+def test_9_a_revision_history_line_answers_only_a_question_about_changes(with_thornbury: GroundedAnswerer) -> None:
+    rule = answered(with_thornbury, "what step therapy does Thornbury want before a gepant for acute migraine?")
+    assert "tried and failed rizatriptan or sumatriptan" in rule.citations[0].quote
+    change = answered(with_thornbury, "when did Thornbury last update the gepant step therapy criteria?")
+    assert "3/2024" in change.citations[0].quote
