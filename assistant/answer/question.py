@@ -61,7 +61,10 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                         r"what year|deadline|expir\w*)\b", re.I)),
     ("money", re.compile(r"\b(fees?|price|costs?|reimburse\w*|allowable|allowed amount|payment amount|rvus?|"
                          r"relative value|dollars?|how much (do|does|will|would|did) \w+ (pay|reimburse|allow)|"
-                         r"what (do|does|will|would) \w+ pay)\b|\$", re.I)),
+                         r"what (do|does|will|would) \w+ pay|"
+                         # "does X pay 90837 at a different rate ...?", "whats X paying for 90837?", "allowed amt"
+                         r"pay(s|ing)?\b[^?.;]{0,30}\brates?|(payment|pay|reimbursement|fee) rates?|"
+                         r"what'?s? (is |are )?\w+ paying|(allowed |payment )?amt|how much (\w+ ){0,3}(get )?paid)\b|\$", re.I)),
     ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|min(imum)?|max(imum)?|at least|at most|"
                           r"limit|number of|bmi|age|what (time|duration|frequency|percentage|score|dose)|"
                           r"threshold|cut ?off)\b", re.I)),

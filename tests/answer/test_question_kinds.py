@@ -18,6 +18,12 @@ from assistant.answer.rank import has_answer_type
         ("HCPCS code for the quellara infusion?", "code", "hcpcs"),
         ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
         ("what cpt codes are listed in the article?", "code", "cpt"),
+        # A payment rate or amount asked in staff shorthand is money.
+        ("does Larch Valley pay 0991T at a higher rate for an RN than an LPN?", "money", None),
+        ("whats Wrenfield paying for the quellara infusion these days?", "money", None),
+        ("need the allowed amt for 0998T", "money", None),
+        # Paying for a service at all is coverage, not money.
+        ("does Wrenfield pay for the quellara infusion at home?", "yesno", None),
         # Numbers stay numbers.
         ("what BMI threshold does the plan use?", "number", None),
         ("how many flare days before the first infusion?", "number", None),
