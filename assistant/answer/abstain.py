@@ -126,7 +126,10 @@ def choose(
         # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
         carrying = [s for s in carrying if _mentions(s.unit, question.key_terms + question.synonyms, evidence, names)]
         if not carrying:
-            return Verdict((), "No passage speaks of " + ", ".join(question.key_terms[:4]) + ".")
+            # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
+            payers = dict.fromkeys(question.query[e.start : e.end] for e in question.entities if e.kind == "payer")
+            about = f" about {', '.join(payers)}" if payers else ""
+            return Verdict((), f"No passage{about} speaks of " + ", ".join(question.key_terms[:4]) + ".")
     required = _required_object(question)
     if carrying and required:
         # "Does X need prior auth for Y?" is answered by a unit that speaks of prior authorization.

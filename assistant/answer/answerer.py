@@ -23,6 +23,7 @@ from assistant.answer.phrasebook import Phrasebook
 from assistant.answer.question import Question
 from assistant.answer.rank import RankerWeights
 from assistant.answer.reader import EvidenceReader
+from assistant.answer.terms import corpus_vocabulary, stem
 from assistant.embed.protocol import Embedder
 from assistant.models import Answer, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings
@@ -54,6 +55,13 @@ class GroundedAnswerer:
         self.questions = self.reader.questions
         self.recognizer = self.facts.recognizer
         self.settings = settings
+        # Words only the loaded documents use ("bariatric", "esketamine"): a question about them is
+        # the documents' to answer or to abstain on, not the curated corpus's.
+        loaded_words = corpus_vocabulary(d.text for d in index.documents.values() if d.doc_id in self._loaded).words
+        curated_words = corpus_vocabulary(
+            [*(d.text for d in index.documents.values() if d.doc_id not in self._loaded), *(f.statement for f in index.facts)]
+        ).words
+        self._loaded_only = {stem(w) for w in loaded_words} - {stem(w) for w in curated_words}
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` with whichever answerer its evidence calls for.
@@ -71,8 +79,8 @@ class GroundedAnswerer:
     def routes_to_reader(self, question: Question) -> bool:
         """Whether the evidence reader answers: the question names a loaded document; or the evidence
         the reader would quote includes a loaded document's; or nothing answers and the best
-        candidate is a loaded document's or a loaded document is about the code asked (it is
-        silent, so the answer abstains)."""
+        candidate is a loaded document's, a loaded document is about the code asked, or what is asked
+        is a word only the loaded documents use (they are silent, so the answer abstains)."""
         if not self._loaded:
             return False
         if question.named_documents & self._loaded:
@@ -91,7 +99,11 @@ class GroundedAnswerer:
         ranked = reader.rank(question)
         if ranked and ranked[0].unit.kind != "fact" and ranked[0].unit.doc_id in self._loaded:
             return True
-        return any(code in reader.evidence.document_codes.get(d, ()) for d in self._loaded for code in question.codes)
+        if any(code in reader.evidence.document_codes.get(d, ()) for d in self._loaded for code in question.codes):
+            return True
+        # "aetna bariatric - whats their BMI requirement?": the topic is only the loaded documents'; a
+        # curated fact that shares the payer alone is no answer.
+        return any(stem(term) in self._loaded_only for term in question.subject_terms)
 
     def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:
         """The reader's ``k`` best evidence units for ``query`` (see ``EvidenceReader.candidates``)."""

@@ -45,6 +45,15 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
     return Vocabulary(frozenset(words), tuple(sorted(w for w in words if len(w) >= _MIN_LENGTH - _SPELLING_EDITS)))
 
 
+def stem(word: str) -> str:
+    """``word`` without one inflection ending ("gepants" -> "gepant", "billed" -> "bill"); words of
+    four letters or fewer stay whole."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> list[str]:
     """Rare words of ``question`` that the corpus's ``vocabulary`` lacks, as written; words in
     ``skip`` (lower-cased: spelled-out shorthand, names) are never unknown."""

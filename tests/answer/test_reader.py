@@ -405,3 +405,11 @@ def test_9_a_revision_history_line_answers_only_a_question_about_changes(with_th
     assert "tried and failed rizatriptan or sumatriptan" in rule.citations[0].quote
     change = answered(with_thornbury, "when did Thornbury last update the gepant step therapy criteria?")
     assert "3/2024" in change.citations[0].quote
+
+
+def test_1_a_question_on_a_topic_only_a_loaded_document_has_is_the_readers(with_thornbury: GroundedAnswerer) -> None:
+    # Only the loaded policy speaks of rimegepant; the curated facts name Aetna, about 64642. The
+    # facts-first answerer said "The sources do not mention rimegepant".
+    answer = with_thornbury.answer(["is rimegepant covered by aetna?"])
+    assert answer.abstained
+    assert "do not mention" not in answer.text and "about aetna" in answer.text
