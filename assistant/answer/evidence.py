@@ -187,18 +187,20 @@ class EvidenceSet:
 
 
 # A heading of a part that reviews evidence or describes a service (a policy's "Clinical Evidence",
-# an LCD's "Summary of Evidence", "Background", "FDA", what a professional society recommends), and one of a part stating rules ("Coverage
-# Rationale", "Indications", "Limitations", "Documentation Requirements", "Billing and Coding").
+# an LCD's "Summary of Evidence", "Background", "FDA", what a professional society recommends), and
+# one of a part stating rules ("Coverage Rationale", "Indications", "Limitations", "Documentation
+# Requirements", "Billing and Coding", "Utilization Guidelines", "Additional Clinical Rules").
 _DESCRIPTIVE_HEADING = re.compile(
     r"\b(clinical evidence|evidence|background|description of (services?|procedures?)|literature|fda|food and drug|"
     r"professional societ\w*|clinical trials?|references|bibliography|"
     # a guideline's or a society's own part ("Clinical Practice Guidelines", "Endocrine Society")
-    r"guidelines|societ(y|ies)|association|college|academy|institute|task force)\b",
+    r"(clinical|practice) guidelines|societ(y|ies)|association|college|academy|institute|task force)\b",
     re.I,
 )
 _RULE_HEADING = re.compile(
     r"\b(coverage|criteria|indications?|limitations?|polic(y|ies)|billing|coding|documentation|requirements?|"
-    r"guidance|reimbursement|payments?|instructions?|authori[zs]ation|codes?|definitions?|benefits?|revision history|policy history)\b",
+    r"guidance|reimbursement|payments?|instructions?|authori[zs]ation|codes?|definitions?|benefits?|revision history|policy history|"
+    r"utilization|rules?)\b",
     re.I,
 )
 

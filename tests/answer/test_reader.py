@@ -397,7 +397,8 @@ def test_9_a_societys_recommendations_are_marked_as_evidence_review(with_thornbu
     evidence = with_thornbury.reader.evidence
     doc = "thornbury-migraine-step-therapy"
     marked = {evidence.units[p].section for p in evidence.descriptive if evidence.units[p].doc_id == doc}
-    assert marked == {"Clinical Practice Guidelines > American Headache Society"}  # not the limitations after it
+    # Not the limitations after it, nor "Utilization guidelines", which are rules.
+    assert marked == {"Clinical Practice Guidelines > American Headache Society"}
 
 
 def test_9_a_revision_history_line_answers_only_a_question_about_changes(with_thornbury: GroundedAnswerer) -> None:
