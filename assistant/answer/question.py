@@ -37,6 +37,8 @@ _OPENING = 300  # characters of a document's text that may name who it is from
 # Share of a follow-up's content words that must be the documents' own for it to continue the
 # conversation when it names nothing of its own.
 _CONTINUING_SHARE = 0.75
+# Words of an earlier turn rarer than this in English name its topic ("spravato", "TMS", "bariatric").
+_TOPIC_ZIPF = 2.5
 _DEFINITION = re.compile(r"^\s*(what(?:'s| is| does)|define|meaning of|describe)\b|\b(describe|mean|stand for)\b", re.I)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
@@ -218,8 +220,8 @@ class QuestionReader:
         if earlier and (is_elliptical(written[-1]) or self._continues(written[-1], earlier[-1])):
             if has_own_predicate(last, self.recognizer):
                 # "what must the record show for it?": its own question about what was named before.
-                carried = self.carried_names(earlier[-1], last)
-                query = f"{last} ({', '.join(carried)})" if carried else last
+                carried = self.carried_names(earlier[-1], last) + self._carried_topic(earlier[-1], last)
+                query = f"{last} ({', '.join(dict.fromkeys(carried))})" if carried else last
                 return replace(self.analyse(last, query, carried=True), context=earlier[-1])
             else:
                 # "What about <another payer>?": the previous question, asked of the new names.
@@ -240,6 +242,16 @@ class QuestionReader:
         content = [w for w in words if w not in _STOP and len(w) > 2]
         known = sum(1 for w in content if w in self.vocabulary)
         return bool(content) and known >= _CONTINUING_SHARE * len(content)
+
+    def _carried_topic(self, previous: str, follow_up: str) -> list[str]:
+        """The rare words of ``previous`` that the documents use and ``follow_up`` does not: what the
+        conversation is about ("spravato", "TMS"), which "how long is that approval good for?" asks of."""
+        own = {w.lower() for w in _WORD.findall(follow_up)}
+        return [
+            w for w in dict.fromkeys(_WORD.findall(previous))
+            if len(w) > 2 and not w.isdigit() and w.lower() not in own and w.lower() not in _STOP
+            and w.lower() in self.vocabulary and zipf_frequency(w.lower(), "en") < _TOPIC_ZIPF
+        ]
 
     def carried_names(self, previous: str, follow_up: str) -> list[str]:
         """Codes, payers and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
