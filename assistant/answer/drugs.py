@@ -53,8 +53,10 @@ class DrugNames:
     """Finds drugs in questions and maps them onto the names the loaded documents use."""
 
     def __init__(self, vocabulary: frozenset[str]) -> None:
-        """``vocabulary``: every word of the loaded documents, lower case (``terms.corpus_vocabulary``)."""
+        """``vocabulary``: every word of the loaded documents, lower case (``terms.corpus_vocabulary``).
+        Reads the package's dictionary now (once per process), not on the first question."""
         self.vocabulary = vocabulary
+        _finder()
 
     def mentions(self, question: str) -> list[DrugMention]:
         """The single drugs ``question`` names (drug classes such as "antidepressant" are not drugs
