@@ -101,7 +101,7 @@ class GroundedAnswerer:
             return True
         if any(code in reader.evidence.document_codes.get(d, ()) for d in self._loaded for code in question.codes):
             return True
-        # "aetna bariatric - whats their BMI requirement?": the topic is only the loaded documents'; a
+        # "is rimegepant covered by aetna?" beside a loaded migraine policy: the topic is the policy's; a
         # curated fact that shares the payer alone is no answer.
         return any(stem(term) in self._loaded_only for term in question.subject_terms)
 

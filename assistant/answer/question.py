@@ -245,7 +245,7 @@ class QuestionReader:
 
     def _carried_topic(self, previous: str, follow_up: str) -> list[str]:
         """The rare words of ``previous`` that the documents use and ``follow_up`` does not: what the
-        conversation is about ("spravato", "TMS"), which "how long is that approval good for?" asks of."""
+        conversation is about ("spravato", "TMS"), which "how long does that approval last?" asks of."""
         own = {w.lower() for w in _WORD.findall(follow_up)}
         return [
             w for w in dict.fromkeys(_WORD.findall(previous))

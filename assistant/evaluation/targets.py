@@ -45,7 +45,7 @@ class ChatTarget(Protocol):
         ...
 
     def search(self, query: str, k: int, mode: SearchMode) -> tuple[list[dict[str, Any]], float] | None:
-        """Ranked passages and seconds taken, or None when ``mode`` is not available."""
+        """Ranked passages and seconds taken, or None when this target cannot search in ``mode``."""
         ...
 
 

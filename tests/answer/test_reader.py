@@ -417,6 +417,6 @@ def test_1_a_question_on_a_topic_only_a_loaded_document_has_is_the_readers(with_
 
 
 def test_10_a_follow_up_with_its_own_question_keeps_the_topic_before(with_program: GroundedAnswerer) -> None:
-    answer = answered(with_program, "Larkspur Velmora - what is needed for the initial approval?", "how long is that approval good for?")
+    answer = answered(with_program, "Larkspur Velmora - what is needed for the initial approval?", "how long does that approval last?")
     assert "Velmora" in answer.query  # the rare word of the turn before: what the conversation is about
     assert "issued for 6 months" in answer.text
