@@ -127,8 +127,7 @@ def choose(
         carrying = [s for s in carrying if _mentions(s.unit, question.key_terms + question.synonyms, evidence, names)]
         if not carrying:
             # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
-            payers = dict.fromkeys(question.query[e.start : e.end] for e in question.entities if e.kind == "payer")
-            about = f" about {', '.join(payers)}" if payers else ""
+            about = f" about {', '.join(question.payer_names)}" if question.payer_names else ""
             return Verdict((), f"No passage{about} speaks of " + ", ".join(question.key_terms[:4]) + ".")
     required = _required_object(question)
     if carrying and required:
@@ -150,8 +149,7 @@ def choose(
         carrying = giving
     if not carrying:
         # Payers as the question writes them ("UHC"), not as entity keys.
-        payers = dict.fromkeys(question.query[e.start : e.end] for e in question.entities if e.kind == "payer")
-        what = ", ".join([*(code_label(c) for c in question.codes), *payers]) or "what is asked"
+        what = ", ".join([*(code_label(c) for c in question.codes), *question.payer_names]) or "what is asked"
         return Verdict((), f"No passage that answers this concerns {what}.")
     echoes = [s for s in carrying if _echoes(s.unit, question, evidence)]
     if len(echoes) < len(carrying):

@@ -124,6 +124,11 @@ class Question:
         return next((names for w, names in self.variants if w == word), ())
 
     @property
+    def payer_names(self) -> tuple[str, ...]:
+        """The payers the question names, as it writes them ("UHC"), for messages."""
+        return tuple(dict.fromkeys(self.query[e.start : e.end] for e in self.entities if e.kind == "payer"))
+
+    @property
     def asks_definition(self) -> bool:
         """Whether the question asks what a code it names is ("What does 0999T describe?")."""
         return bool(self.codes) and bool(_DEFINITION.search(self.query))
