@@ -125,6 +125,9 @@ GUARD_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -140,6 +143,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+            # FastAPI's words for a body json.loads cannot read at all (bytes that are not UTF-8, arrays
+            # nested thousands deep): the same error as any other body that is not JSON.
+            return _error(422, "invalid_request", "the request body is not valid JSON (not UTF-8, or nested too deeply)")
         response = _error(exc.status_code, "http_error", str(exc.detail))
         response.headers.update(exc.headers or {})
         return response

@@ -109,6 +109,15 @@ def test_non_json_body_gets_a_clear_4xx(client: TestClient, content: bytes, cont
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("content", [b'{"messages": "\xff\xfe"}', b"[" * 50_000 + b"]" * 50_000])
+def test_a_body_json_cannot_read_at_all_is_invalid_request(client: TestClient, content: bytes) -> None:
+    # Bytes that are not UTF-8 and arrays nested 50,000 deep: FastAPI's own 400 became "http_error".
+    response = client.post("/v1/chat", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert "not valid JSON" in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     "content",
     [
