@@ -7,6 +7,8 @@ asking for a whole list gets every item under it. Conflicting facts are shown si
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 from assistant.answer.checks import citation_is_exact, markers_resolve
@@ -16,6 +18,7 @@ from assistant.errors import AnswerIntegrityError
 from assistant.models import UNKNOWN_PUBLISHER, Citation, Conflict, ConflictClaim, ConflictSpec, Fact
 
 _MAX_ITEMS = 12
+_COUNTED_ITEMS = 50  # items counted to say how many of a list an answer leaves out
 
 
 @dataclass
@@ -36,8 +39,26 @@ class Composer:
                 continue
             group = [u for u in self._group(unit, wants_list) if u.position not in used]
             used.update(u.position for u in group)
-            out.append(self._render(group, score))
+            out.append(self._render(group, score) + self._rest_of_list(group, score))
         return out
+
+    def _rest_of_list(self, group: list[EvidenceUnit], score: float) -> str:
+        """" (2 of the 4 items under [1]; the others are in the source)" when the group quotes some
+        items of a list but not all, so a cut list never reads as the whole of it; else ""."""
+        leads = [u for u in group if any(v.lead_in == u.position for v in group)]
+        if not leads:
+            return ""
+        lead = leads[-1]
+        items = self.evidence.following_items(lead, _COUNTED_ITEMS)
+        # The items marked like the first ("(1)", "(2)", ...): a next level's "2. Reauthorization" that
+        # the PDF's layout put under the same lead-in is not one of them.
+        style = _marker(items[0].text) if items else ""
+        siblings = {u.position for u in itertools.takewhile(lambda u: _marker(u.text) == style, items)}
+        quoted = sum(1 for u in group if u.position in siblings)
+        total = len(siblings)
+        if not quoted or quoted >= total:
+            return ""
+        return f" ({quoted} of the {total} items under [{self.cite(lead, score)}]; the others are in the source)"
 
     def closest(self, units: list[tuple[EvidenceUnit, float]], limit: int) -> list[int]:
         """Markers for the closest units shown with an abstention."""
@@ -123,6 +144,17 @@ class Composer:
         else:
             opener = self.phrasings.extract_sentence_no_publisher.split('"{sentence}"')[0].format(title=document.title)
         return f"{opener}{' '.join(parts)}"
+
+
+_MARKER = re.compile(r"^\s*(\(\d+\)|\d+[.)]|\([a-z]\)|[a-z][.)]|[-•·o*])\s")
+
+
+def _marker(text: str) -> str:
+    """The kind of a list item's marker: "(1)" -> "(9)", "b." -> "a.", "- " -> "-"; "" for none."""
+    match = _MARKER.match(text)
+    if not match:
+        return ""
+    return re.sub(r"\d+", "9", re.sub(r"^\(?[a-z]", lambda m: m.group(0)[:-1] + "a", match.group(1)))
 
 
 def _clean(text: str) -> str:

@@ -420,3 +420,9 @@ def test_10_a_follow_up_with_its_own_question_keeps_the_topic_before(with_progra
     answer = answered(with_program, "Larkspur Velmora - what is needed for the initial approval?", "how long does that approval last?")
     assert "Velmora" in answer.query  # the rare word of the turn before: what the conversation is about
     assert "issued for 6 months" in answer.text
+
+
+def test_5_a_list_quoted_in_part_says_how_much_of_it_is_left_out(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "does Larkspur require a diagnosis of chronic cluster headache for Velmora?")
+    assert "Diagnosis of chronic cluster headache" in answer.text
+    assert "1 of the 2 items under [" in answer.text  # the other criterion is not quoted, and the answer says so
