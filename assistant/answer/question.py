@@ -20,6 +20,7 @@ from assistant.answer.code_systems import asked_code_system
 from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
 from assistant.answer.shorthand import Shorthand
+from assistant.answer.terms import Vocabulary, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
 from assistant.answer.turns import WORD as _WORD
 from assistant.answer.turns import has_own_predicate, is_elliptical, merge_follow_up
@@ -171,10 +172,10 @@ class QuestionReader:
         recognizer: EntityRecognizer,
         shorthand: Shorthand,
         documents: Iterable[tuple[str, str, str, str]],
-        vocabulary: frozenset[str] = frozenset(),
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         """``documents`` yields ``(doc_id, title, publisher, text)`` of every loaded document;
-        ``vocabulary`` is their words, lower-cased (``terms.corpus_vocabulary``)."""
+        ``vocabulary`` is their words (``terms.corpus_vocabulary``): misspellings of them are spelled out."""
         self.recognizer = recognizer
         self.shorthand = shorthand
         self._names: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
@@ -206,8 +207,9 @@ class QuestionReader:
             pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + tail + r"(?![\w])", re.IGNORECASE)
             self._names.append((pattern, name, frozenset(ids)))
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
-        self.vocabulary = vocabulary
-        self.drugs = DrugNames(vocabulary)
+        self.spellings = vocabulary or Vocabulary(frozenset(), ())
+        self.vocabulary = self.spellings.words
+        self.drugs = DrugNames(self.vocabulary)
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
@@ -218,7 +220,7 @@ class QuestionReader:
         written = [t.strip() for t in user_turns if t.strip()]
         if not written:
             raise ValueError("user_turns must hold at least one non-blank message")
-        turns = [self.shorthand.expand(t) for t in written]
+        turns = [respell(self.shorthand.expand(t), self.spellings) for t in written]
         last = turns[-1]
         earlier = turns[:-1][-_LOOKBACK:]
         # Judged as typed, before shorthand is spelled out.

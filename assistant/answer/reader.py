@@ -82,7 +82,7 @@ class EvidenceReader:
             self.recognizer,
             Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations),
             [(d.doc_id, d.title, d.publisher, text) for d, text in zip(documents, texts, strict=True)],
-            self._vocabulary.words,
+            self._vocabulary,
         )
         self._facts = {f.fact_id: f for f in index.facts}
         self._fact_units = {u.fact_id: u.position for u in self.evidence.units if u.fact_id}

@@ -23,6 +23,8 @@ RARE_ZIPF = 1.5
 # A word one typing slip (a letter missing, extra, wrong or swapped) from a corpus word misspells it.
 _SPELLING_EDITS = 1
 _MIN_LENGTH = 6
+# A misspelling is seldom written: rarer than this in English (Zipf 3: once per million words).
+_TYPO_ZIPF = 3.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 
 
@@ -52,6 +54,23 @@ def stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
+
+
+def respell(text: str, vocabulary: Vocabulary) -> str:
+    """``text`` with each misspelt word followed by the corpus word it misspells, in parentheses
+    ("wat modifer for a split visit" -> "wat modifer (modifier) for a split visit"): a word of six
+    letters or more that the corpus lacks and English rarely uses, one typing slip from exactly one
+    corpus word. The word as typed stays."""
+
+    def spelled(match: re.Match[str]) -> str:
+        word = match.group()
+        folded = word.lower()
+        if len(folded) < _MIN_LENGTH or folded in vocabulary.words or zipf_frequency(folded, "en") >= _TYPO_ZIPF:
+            return word
+        near = process.extract(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
+        return f"{word} ({near[0][0]})" if len(near) == 1 else word
+
+    return _WORD.sub(spelled, text)
 
 
 def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.answer.terms import corpus_vocabulary, respell, unknown_terms
 
 VOCABULARY = corpus_vocabulary(["Chemodenervation with abobotulinumtoxinA, billed per unit (openpayer.com)."])
 
@@ -26,3 +26,20 @@ def test_unknown_terms(question: str, unknown: list[str]) -> None:
 
 def test_vocabulary_holds_the_parts_of_hyphenated_words() -> None:
     assert {"on-campus", "on", "campus"} <= corpus_vocabulary(["POS 22 is On Campus-Outpatient or on-campus"]).words
+
+
+@pytest.mark.parametrize(
+    ("question", "respelled"),
+    [
+        ("is chemodenervaton billed per unit?", "is chemodenervaton (chemodenervation) billed per unit?"),
+        ("wat modifer for both arms?", "wat modifer for both arms?"),  # the corpus has no "modifier" to spell
+        ("how many leftover units?", "how many leftover units?"),  # everyday English is not a misspelling
+    ],
+)
+def test_a_misspelt_corpus_word_is_spelled_out_beside_it(question: str, respelled: str) -> None:
+    assert respell(question, VOCABULARY) == respelled
+
+
+def test_a_misspelling_near_two_corpus_words_is_left_as_typed() -> None:
+    vocabulary = corpus_vocabulary(["The requirement is met before retirement."])
+    assert respell("bmi reqirement?", vocabulary) == "bmi reqirement?"
