@@ -57,10 +57,10 @@ def stem(word: str) -> str:
 
 
 def respell(text: str, vocabulary: Vocabulary) -> str:
-    """``text`` with each misspelt word followed by the corpus word it misspells, in parentheses
-    ("wat modifer for a split visit" -> "wat modifer (modifier) for a split visit"): a word of six
-    letters or more that the corpus lacks and English rarely uses, one typing slip from exactly one
-    corpus word. The word as typed stays."""
+    """``text`` with each misspelt word replaced by the corpus word it misspells, the word as typed
+    after it in parentheses ("what modifer for a split visit?" -> "what modifier (modifer) for a
+    split visit?", which reads as asking for a modifier): a word of six letters or more that the
+    corpus lacks and English rarely uses, one typing slip from exactly one corpus word."""
 
     def spelled(match: re.Match[str]) -> str:
         word = match.group()
@@ -68,7 +68,7 @@ def respell(text: str, vocabulary: Vocabulary) -> str:
         if len(folded) < _MIN_LENGTH or folded in vocabulary.words or zipf_frequency(folded, "en") >= _TYPO_ZIPF:
             return word
         near = process.extract(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
-        return f"{word} ({near[0][0]})" if len(near) == 1 else word
+        return f"{near[0][0]} ({word})" if len(near) == 1 else word
 
     return _WORD.sub(spelled, text)
 

@@ -31,7 +31,7 @@ def test_vocabulary_holds_the_parts_of_hyphenated_words() -> None:
 @pytest.mark.parametrize(
     ("question", "respelled"),
     [
-        ("is chemodenervaton billed per unit?", "is chemodenervaton (chemodenervation) billed per unit?"),
+        ("is chemodenervaton billed per unit?", "is chemodenervation (chemodenervaton) billed per unit?"),
         ("wat modifer for both arms?", "wat modifer for both arms?"),  # the corpus has no "modifier" to spell
         ("how many leftover units?", "how many leftover units?"),  # everyday English is not a misspelling
     ],
