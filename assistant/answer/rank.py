@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.question import AnswerType, Question
+from assistant.answer.terms import stem
 from assistant.errors import ConfigError
 
 FEATURES = (
@@ -246,7 +247,7 @@ def features(
     context_words = _words_and_stems(f"{unit.section or ''} {lead.text if lead else ''}")[0]
     focus = question.focus
     focus_share = (
-        sum(1 for f in focus if f in words or _stem(f) in stems or any(v in words for v in question.variants_of(f)))
+        sum(1 for f in focus if f in words or stem(f) in stems or any(v in words for v in question.variants_of(f)))
         / len(focus) if focus else 0.0
     )
     heading = sum(1 for f in focus if f in context_words) / len(focus) if focus else 0.0
@@ -336,12 +337,4 @@ def _numeric_fit(question: str, text: str) -> float:
 def _words_and_stems(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The lower-case words of ``text`` and their stems (cached: units are ranked again and again)."""
     words = frozenset(_WORD.findall(text.lower()))
-    return words, frozenset(_stem(w) for w in words)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    return words, frozenset(stem(w) for w in words)

@@ -10,6 +10,7 @@ alone: they are mostly people's names, which the answer should not repeat either
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
     return Vocabulary(frozenset(words), tuple(sorted(w for w in words if len(w) >= _MIN_LENGTH - _SPELLING_EDITS)))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called for every word of every candidate unit while ranking
 def stem(word: str) -> str:
     """``word`` without one inflection ending ("gepants" -> "gepant", "billed" -> "bill"); words of
     four letters or fewer stay whole."""
