@@ -23,7 +23,7 @@ from assistant.answer.phrasebook import Phrasebook
 from assistant.answer.question import Question
 from assistant.answer.rank import RankerWeights
 from assistant.answer.reader import EvidenceReader
-from assistant.answer.terms import corpus_vocabulary, stem
+from assistant.answer.terms import stem
 from assistant.embed.protocol import Embedder
 from assistant.models import Answer, ScoredPassage
 from assistant.retrieve import RetrievalMode, RetrievalSettings
@@ -55,13 +55,6 @@ class GroundedAnswerer:
         self.questions = self.reader.questions
         self.recognizer = self.facts.recognizer
         self.settings = settings
-        # Words only the loaded documents use ("bariatric", "esketamine"): a question about them is
-        # the documents' to answer or to abstain on, not the curated corpus's.
-        loaded_words = corpus_vocabulary(d.text for d in index.documents.values() if d.doc_id in self._loaded).words
-        curated_words = corpus_vocabulary(
-            [*(d.text for d in index.documents.values() if d.doc_id not in self._loaded), *(f.statement for f in index.facts)]
-        ).words
-        self._loaded_only = {stem(w) for w in loaded_words} - {stem(w) for w in curated_words}
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` with whichever answerer its evidence calls for.
@@ -103,7 +96,7 @@ class GroundedAnswerer:
             return True
         # "is rimegepant covered by aetna?" beside a loaded migraine policy: the topic is the policy's; a
         # curated fact that shares the payer alone is no answer.
-        return any(stem(term) in self._loaded_only for term in question.subject_terms)
+        return any(stem(term) in reader.loaded_only for term in question.subject_terms)
 
     def candidates(self, query: str, k: int) -> list[tuple[EvidenceUnit, str]]:
         """The reader's ``k`` best evidence units for ``query`` (see ``EvidenceReader.candidates``)."""

@@ -21,7 +21,7 @@ from assistant.answer.phrasebook import Phrasebook
 from assistant.answer.question import Question, QuestionReader, mask_codes
 from assistant.answer.rank import RankerWeights, Scored, rank
 from assistant.answer.shorthand import Shorthand
-from assistant.answer.terms import corpus_vocabulary, unknown_terms
+from assistant.answer.terms import corpus_vocabulary, stem, unknown_terms
 from assistant.answer.turns import split_parts
 from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
@@ -73,11 +73,17 @@ class EvidenceReader:
         documents = list(index.documents.values())
         # Lines written for a model (flagged at ingest) give no names, synonyms, payers or words either.
         texts = [unflagged_text(d.text, d.flagged) for d in documents]
-        everything = [f"{d.title} {d.publisher} {text}" for d, text in zip(documents, texts, strict=True)]
-        everything += [f.statement for f in index.facts]
+        own = [f"{d.title} {d.publisher} {text} {d.source_url or ''}" for d, text in zip(documents, texts, strict=True)]
+        everything = [*own, *(f.statement for f in index.facts)]
         # The sources' words: unknown_terms checks a question against them, and a follow-up naming
-        # nothing of its own continues the conversation when it uses them.
-        self._vocabulary = corpus_vocabulary([*everything, *(d.source_url or "" for d in documents)])
+        # nothing of its own continues the conversation when it uses them. Those only the loaded
+        # documents use (stems: "bariatric", "rimegepant") make a question theirs (answerer.py).
+        loaded = corpus_vocabulary(t for d, t in zip(documents, own, strict=True) if d.ingested)
+        curated = corpus_vocabulary(
+            [*(t for d, t in zip(documents, own, strict=True) if not d.ingested), *(f.statement for f in index.facts)]
+        )
+        self._vocabulary = loaded.union(curated)
+        self.loaded_only = frozenset(stem(w) for w in loaded.words) - {stem(w) for w in curated.words}
         self.questions = QuestionReader(
             self.recognizer,
             Shorthand(phrasebook.abbreviations, phrasebook.case_sensitive_abbreviations),

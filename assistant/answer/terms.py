@@ -36,6 +36,10 @@ class Vocabulary:
     words: frozenset[str]
     spellings: tuple[str, ...]
 
+    def union(self, other: Vocabulary) -> Vocabulary:
+        """The words of both vocabularies."""
+        return Vocabulary(self.words | other.words, tuple(sorted(set(self.spellings) | set(other.spellings))))
+
 
 def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
     """Every word (lower-cased) of ``texts``, and each part of its hyphenated words."""
