@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.answer.code_evidence import carries, code_label, code_table, listing_without, names_any, names_others
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.question import Question
+from assistant.answer.question import AnswerType, Question
 from assistant.answer.rank import (
     REQUIRED_TYPES,
     Scored,
@@ -261,21 +261,27 @@ def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet,
         before = evidence.units[unit.position - 1]
         if before.doc_id == unit.doc_id and before.section == unit.section and before.kind != "fact":
             parts.append(before.text)
-    # Who says it is not what it says: an attribution ("According to First Coast Service Options, ...")
-    # and the publisher's name are left out.
-    text = _ATTRIBUTION.sub(" ", " ".join(parts))
-    publisher = re.sub(r"\s*\([^)]*\)", "", evidence.documents[unit.doc_id].publisher).strip()
-    if publisher:
-        text = text.replace(publisher, " ")
-    for pattern in names:
-        text = pattern.sub(" ", text)
-    stems = {_stem(w) for w in _WORDS.findall(text.lower())}
+    stems = _stems_said(" ".join(parts), evidence.documents[unit.doc_id].publisher, tuple(names))
     if any(_stem(t) in stems for t in terms):
         return True
     # A clipped word ("psych", "eval") stands for the words it begins ("psychiatric", "evaluation").
     # "auth" written out by the shorthand ("authorization") is matched as written out only.
     clipped = tuple(t for t in terms if len(t) >= 4 and not any(o != t and o.startswith(t) for o in terms))
     return bool(clipped) and any(s.startswith(clipped) for s in stems)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _stems_said(text: str, publisher: str, names: tuple[re.Pattern[str], ...]) -> frozenset[str]:
+    """The word stems of ``text`` without who says it (cached: units are checked again and again).
+    An attribution ("According to First Coast Service Options, ..."), the ``publisher``'s name and
+    words inside ``names`` (payers) are left out."""
+    text = _ATTRIBUTION.sub(" ", text)
+    publisher = re.sub(r"\s*\([^)]*\)", "", publisher).strip()
+    if publisher:
+        text = text.replace(publisher, " ")
+    for pattern in names:
+        text = pattern.sub(" ", text)
+    return frozenset(_stem(w) for w in _WORDS.findall(text.lower()))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -307,10 +313,23 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
         if system == "revenue":  # no recogniser for revenue codes: the unit must at least speak of them
             return any(_REVENUE_CODE.search(t) for t in texts)
         return any(m.key.startswith(f"{system}:") for t in texts for m in find_codes(t))
-    texts = [_LIST_MARKER.sub(" ", t) for t in texts]  # "2." and "(1)" number a list, they answer nothing
     if question.measure:
-        return any(_MEASURED[_measure_key(question.measure)].search(t) for t in texts)
-    return any(has_answer_type(t, question.expects) for t in texts)
+        return any(_holds_measure(t, _measure_key(question.measure)) for t in texts)
+    return any(_holds_type(t, question.expects) for t in texts)
+
+
+# Cached, for the units checked again and again. List markers ("2.", "(1)") number a list and
+# answer nothing.
+@functools.lru_cache(maxsize=1 << 15)
+def _holds_measure(text: str, key: str) -> bool:
+    """Whether ``text`` states the measure ``key`` of ``_MEASURED`` ("minutes": "30 minutes")."""
+    return bool(_MEASURED[key].search(_LIST_MARKER.sub(" ", text)))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _holds_type(text: str, kind: AnswerType) -> bool:
+    """Whether ``text`` holds an answer of ``kind`` ("date", "number", ...)."""
+    return has_answer_type(_LIST_MARKER.sub(" ", text), kind)
 
 
 _REVENUE_CODE = re.compile(r"\brevenue codes?\b[^.;]{0,40}\b0\d{3}\b|\b0\d{3}\b[^.;]{0,20}\brevenue\b", re.I)

@@ -6,6 +6,7 @@ is part of a list of codes that leaves it out ("code C56.1 is not among the code
 
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
@@ -88,7 +89,13 @@ def names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) 
     kinds = {k for e in question.entities for k, v in [e.key.split(":", 1)] if v in question.codes}
     text = unit.text if lead is None else f"{lead.text} {unit.text}"
     # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
-    return any(m.key.split(":", 1)[0] in kinds for m in find_codes(text)) or bool(unit.ranges)
+    return bool(kinds & _code_kinds(text)) or bool(unit.ranges)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _code_kinds(text: str) -> frozenset[str]:
+    """The kinds of code ``text`` names ("cpt", "hcpcs", ...); cached, for the units checked again and again."""
+    return frozenset(m.key.split(":", 1)[0] for m in find_codes(text))
 
 
 def code_label(code: str) -> str:

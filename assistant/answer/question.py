@@ -8,6 +8,7 @@ vocabulary in prompts/entities.yaml, so a new document needs no code change.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -134,7 +135,7 @@ class Question:
         """Whether the question asks what a code it names is ("What does 0999T describe?")."""
         return bool(self.codes) and bool(_DEFINITION.search(self.query))
 
-    @property
+    @functools.cached_property
     def key_terms(self) -> tuple[str, ...]:
         """The focus words that say what is asked: without the words of the names it gives
         (source, payer, code) and words that only point at a document ("policy", "say")."""
@@ -148,13 +149,13 @@ class Question:
         return tuple(w for w in self.focus if w not in named and w not in _META and not w.startswith(prefixes)
                      and not any(n.startswith(w) for n in prefixes))
 
-    @property
+    @functools.cached_property
     def subject_terms(self) -> tuple[str, ...]:
         """``key_terms`` without the measure asked ("times", "minutes"): what the answer is about."""
         measures = {m.group(1).lower() for m in _MEASURE.finditer(self.query)}
         return tuple(w for w in self.key_terms if w not in measures)
 
-    @property
+    @functools.cached_property
     def search_text(self) -> str:
         """What is searched: the query (without the source names it gives, which the ranker matches
         on documents instead), synonyms, and the earlier turn a follow-up continues."""

@@ -215,9 +215,7 @@ def rank(
             continue
         unit = evidence.units[position]
         values = features(evidence, question, vector, unit, float(dense[position]), float(lexical[position]), payer_words)
-        text = unit.text
-        literature = min(1.0, len(_LITERATURE.findall(text)) / 2)
-        history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
+        literature, history, _ = _marks(unit.text, unit.section or "")
         descriptive = 1.0 if position in evidence.descriptive else 0.0
         # A revision-history row answers when or why a policy changed, rarely anything else.
         unasked = 0.0 if asks_change else history
@@ -258,9 +256,7 @@ def features(
         document_code = sum(1 for c in question.codes if c in doc_codes) / len(question.codes)
         # The unit is about the code (its table row, its definition), not one mentioning it in passing.
         code_subject = 1.0 if keyed_by(unit, question.codes) or any(defines(unit.text, c) for c in question.codes) else 0.0
-    answer_type = 0.0
-    if has_answer_type(unit.text, question.expects):
-        answer_type = 1.0
+    answer_type = 1.0 if _has_answer_type(unit.text, question.expects) else 0.0
     named = other = 0.0
     if question.named_documents:
         named = 1.0 if unit.doc_id in question.named_documents else 0.0
@@ -285,7 +281,7 @@ def features(
         _numeric_fit(question.query, unit.text),
         1.0 if len(unit.text.split()) < 5 else 0.0,
         1.0 if unit.kind == "fact" else 0.0,
-        1.0 if _BIBLIOGRAPHY.search(unit.text) or _HISTORY_SECTION.search(unit.section or "") else 0.0,
+        _marks(unit.text, unit.section or "")[2],
     )
 
 
@@ -331,6 +327,24 @@ def _numeric_fit(question: str, text: str) -> float:
     if any(int(step) in numbers or any(n > int(step) for n in numbers) for step in _EACH_ADDITIONAL.findall(text)):
         return 1.0
     return 0.0
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _marks(text: str, section: str) -> tuple[float, float, float]:
+    """The question-independent marks of a unit (cached: units are ranked again and again):
+    how much it reads as a study report (0, 0.5 or 1), whether it is a revision-history line
+    (a change with a date), and whether it is a reference-list entry or sits in a references or
+    history section."""
+    literature = min(1.0, len(_LITERATURE.findall(text)) / 2)
+    history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
+    bibliography = 1.0 if _BIBLIOGRAPHY.search(text) or _HISTORY_SECTION.search(section) else 0.0
+    return literature, history, bibliography
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _has_answer_type(text: str, kind: AnswerType) -> bool:
+    """``has_answer_type``, cached for the units ranked again and again."""
+    return has_answer_type(text, kind)
 
 
 @functools.lru_cache(maxsize=1 << 16)

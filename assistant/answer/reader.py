@@ -101,6 +101,7 @@ class EvidenceReader:
         }
         self._known_payers = {k for text in everything for k in self.recognizer.keys(text, frozenset({"payer"}))}
         self._last: tuple[Question, list[Scored]] | None = None
+        self._prepared: tuple[Question, list[Question], dict[str, npt.NDArray[np.float32]]] | None = None
 
     def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones fill in an elliptical follow-up).
@@ -124,17 +125,8 @@ class EvidenceReader:
             if not known_drugs:
                 missing.append(drug.written)
         missing += unknown_terms(question.query, self._vocabulary, self.questions.shorthand.words | named)
-        parts = [question.query] if question.carried else split_parts(question.query)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
-        for part in parts:
-            asked = question
-            if len(parts) > 1:
-                # "does BCBSTX cover 97153, and how many units per day?": a part keeps the code,
-                # payer or source the other parts name where it names none of that kind.
-                asked = self.questions.analyse(part, part, carried=question.carried)
-                names = self.questions.carried_names(question.query, part)
-                if names:
-                    asked = self.questions.analyse(part, f"{part} ({', '.join(names)})", carried=question.carried)
+        for asked in self._prepare(question)[0]:
             ranked = self.rank(asked)
             if missing:
                 verdict = Verdict((), f"The sources do not mention {', '.join(dict.fromkeys(missing))}.")
@@ -198,6 +190,29 @@ class EvidenceReader:
         self._last = (question, ranked)
         return ranked
 
+    def _prepare(self, question: Question) -> tuple[list[Question], dict[str, npt.NDArray[np.float32]]]:
+        """The questions ``question`` is answered as (itself, or each part of a compound question)
+        and the query vectors of it and its parts, embedded in one batch (one call costs about as
+        much as one text alone). The last preparation is kept: routing ranks the question, answering
+        ranks its parts."""
+        prepared = self._prepared  # one read: another thread may replace it meanwhile
+        if prepared is not None and prepared[0] == question:
+            return prepared[1], prepared[2]
+        texts = [question.query] if question.carried else split_parts(question.query)
+        parts = [question]
+        if len(texts) > 1:
+            parts = []
+            for part in texts:
+                # "does BCBSTX cover 97153, and how many units per day?": a part keeps the code,
+                # payer or source the other parts name where it names none of that kind.
+                names = self.questions.carried_names(question.query, part)
+                search = f"{part} ({', '.join(names)})" if names else part
+                parts.append(self.questions.analyse(part, search, carried=question.carried))
+        masked = list(dict.fromkeys(self._masked(q.search_text) for q in [question, *parts]))
+        vectors = dict(zip(masked, self.embedder.embed(masked), strict=True))
+        self._prepared = (question, parts, vectors)
+        return parts, vectors
+
     def _rank(self, question: Question) -> list[Scored]:
         period = date_of_service(question.query)
         allowed = None
@@ -206,7 +221,10 @@ class EvidenceReader:
                 self._fact_units[f.fact_id] for f in self._facts.values() if not f.in_force(period.first, period.last)
             }
             allowed = set(range(len(self.evidence.units))) - stale
-        vector = self.embed_query(question.search_text)
+        prepared = self._prepared
+        vector = prepared[2].get(self._masked(question.search_text)) if prepared is not None else None
+        if vector is None:
+            vector = self._prepare(question)[1][self._masked(question.search_text)]
         hits = retrieve(self.index, question.search_text, vector, replace(self.retrieval, top_k=_PASSAGES))
         passages: dict[int, float] = {}
         for place, hit in enumerate(hits, start=1):
@@ -234,8 +252,12 @@ class EvidenceReader:
 
     def embed_query(self, query: str) -> npt.NDArray[np.float32]:
         """The vector retrieval uses for ``query``: its embedding with billing codes masked."""
-        vector: npt.NDArray[np.float32] = self.embedder.embed([mask_codes(query, self.recognizer.find(query))])[0]
+        vector: npt.NDArray[np.float32] = self.embedder.embed([self._masked(query)])[0]
         return vector
+
+    def _masked(self, query: str) -> str:
+        """``query`` as it is embedded: billing codes masked."""
+        return mask_codes(query, self.recognizer.find(query))
 
     def _users_first(self, chosen: tuple[Scored, ...]) -> list[Scored]:
         """``chosen`` with the evidence of documents the user loaded before curated evidence
