@@ -113,6 +113,15 @@ def choose(
         carrying = [s for s in carrying if not names_others(s.unit, question, evidence)]
         if not carrying:
             return Verdict((), f"No passage speaks of {', '.join(map(code_label, question.codes))} itself.")
+    if carrying and question.modifiers:
+        # "telehealth for <payer> - modifier 95 or GT?": a document naming neither modifier says
+        # nothing about them, however close its rows come.
+        carrying = [s for s in carrying if question.modifiers & evidence.document_modifiers.get(s.unit.doc_id, frozenset())]
+        if not carrying:
+            whose = question.named_names[:1] or question.payer_names
+            about = f" about {', '.join(whose)}" if whose else ""
+            modifiers = " or ".join(sorted(question.modifiers))
+            return Verdict((), f"No source{about} names modifier {modifiers}.")
     if carrying:
         # A study report says what a study found, not what a payer or manual requires.
         carrying = [s for s in carrying if not is_literature(s.unit.text)]
@@ -336,7 +345,7 @@ _REVENUE_CODE = re.compile(r"\brevenue codes?\b[^.;]{0,40}\b0\d{3}\b|\b0\d{3}\b[
 
 
 # "which modifier ..." is answered by a modifier's value: "modifier FT", "-25", "the GA modifier".
-_MODIFIER_ASKED = re.compile(r"\b(which|what) (\w+ ){0,2}modifiers?\b", re.I)
+_MODIFIER_ASKED = re.compile(r"\b(which|what) (\w+ ){0,2}(modifiers?|mods?)\b", re.I)
 _MODIFIER_VALUE = re.compile(r"\b(?i:modifiers?)\s+-?[A-Z0-9]{2}\b|(?<![\w-])-[A-Z0-9]{2}\b|\b[A-Z0-9]{2}\s+(?i:modifiers?)\b")
 
 

@@ -131,6 +131,10 @@ class EvidenceSet:
                 self._starts.setdefault(unit.doc_id, []).append((unit.start, unit.position))
         self._fact_positions = {u.fact_id: u.position for u in units if u.fact_id}
         self.known_modifiers: frozenset[str] = frozenset().union(*(u.modifiers for u in units))
+        self.document_modifiers: dict[str, frozenset[str]] = {}
+        for unit in units:
+            if unit.modifiers:
+                self.document_modifiers[unit.doc_id] = self.document_modifiers.get(unit.doc_id, frozenset()) | unit.modifiers
         self.descriptive = _descriptive(units)
         # Table rows keyed by a code in their first cell ("Code: 0991T; Description: ..."), with the
         # kinds of those codes, by document: the code tables a list question is answered from.

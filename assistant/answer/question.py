@@ -76,7 +76,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.
     ("code", re.compile(r"\b((which|what) (cpt|hcpcs|icd(-?10)?(-?cm)?|dx|diagnosis) (do|does|did|should|would|can|could|goes?|to|is|are)\b|"
-                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
+                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers|mods?)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )
@@ -129,6 +129,11 @@ class Question:
     def payer_names(self) -> tuple[str, ...]:
         """The payers the question names, as it writes them ("UHC"), for messages."""
         return tuple(dict.fromkeys(self.query[e.start : e.end] for e in self.entities if e.kind == "payer"))
+
+    @property
+    def modifiers(self) -> frozenset[str]:
+        """The modifiers the question names ("25", "GT"), without their "modifier:" prefix."""
+        return frozenset(e.key.split(":", 1)[1] for e in self.entities if e.kind == "modifier")
 
     @property
     def asks_definition(self) -> bool:

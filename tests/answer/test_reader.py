@@ -206,6 +206,23 @@ def test_4_which_modifier_is_answered_by_a_modifier_not_by_the_word(with_program
     assert "modifier KQ" in answer.citations[0].quote
 
 
+def test_4_what_mod_in_shorthand_is_answered_by_a_modifier(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "Larkspur home infusion given by a nurse - what mod goes on the claim?")
+    assert "modifier KQ" in answer.citations[0].quote
+
+
+def test_12_modifiers_the_named_document_never_names_are_not_answered_from_it(with_program: GroundedAnswerer) -> None:
+    # The curated facts name modifiers 59 and XS; the Larkspur program names neither, though its
+    # coding section is close in meaning.
+    question = "Larkspur Care Velmora home infusion - mod 59 or XS?"
+    answer = with_program.answer([question])
+    assert answer.abstained, answer.text
+    assert "names modifier 59 or XS" in answer.text
+    # The same question about the modifier the program does name is answered from it.
+    answer = answered(with_program, question.replace("mod 59 or XS", "modifier KQ or 59"))
+    assert "modifier KQ" in answer.citations[0].quote
+
+
 def test_6_the_row_of_the_asked_code_answers_before_rows_that_mention_it(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "what is not to be reported with 0998T?")
     assert "0995T, 0994T" in answer.citations[0].quote
