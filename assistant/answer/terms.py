@@ -3,8 +3,10 @@
 A question about a drug, condition or product the sources never name must abstain, not answer
 about its nearest neighbour. A term counts as unknown when it is rare in English (so it names
 something rather than being an everyday word the sources happen not to use), absent from the
-corpus, and not a misspelling of a corpus word. Capitalised words inside a sentence are left
-alone: they are mostly people's names, which the answer should not repeat either.
+corpus, and not a misspelling of a corpus word. A capitalised word inside a sentence is left
+alone where it reads as a person's name (after "pt", "Dr", ... or beside another capitalised
+word: "Pt Wennerstrom-Achebe", "Ana Quillfeather"), which the answer should not repeat; alone it is
+checked, as brands are written ("PA criteria for Auvelity?").
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = 
         word = match.group()
         if word.lower() in skip:
             continue
-        if len(word) < _MIN_LENGTH or word[0].isupper() and not _starts_sentence(question, match.start()):
+        if len(word) < _MIN_LENGTH or word[0].isupper() and _names_a_person(question, match.start(), match.end()):
             continue
         folded = word.lower()
         if folded in known or any(part in known for part in folded.split("-") if len(part) >= _MIN_LENGTH):
@@ -107,6 +109,24 @@ def _abbreviates(word: str, spellings: tuple[str, ...]) -> bool:
     """Whether a corpus word begins with ``word`` (``spellings`` is sorted)."""
     at = bisect.bisect_left(spellings, word)
     return at < len(spellings) and spellings[at].startswith(word)
+
+
+# Words a person's name follows in a billing question ("pt Quill", "Dr. Abara", "seen by NP Ostrander").
+_PERSON_CUE = re.compile(r"\b(pt|patient|pts|dr|mr|mrs|ms|miss|mx|np|pa|rn|md|do|doctor|nurse|provider|surgeon|physician|member|mbr)\.?\s*$", re.I)
+_NAME_BEFORE = re.compile(r"(?<![\w.])[A-Z][a-z][\w'-]*\s+$")
+_NAME_AFTER = re.compile(r"\s+[A-Z][a-z][\w'-]*")
+
+
+def _names_a_person(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised word at ``text[start:end]`` reads as part of a person's name: it
+    follows a word that names a person ("pt", "Dr") or stands beside another capitalised word.
+    The first word of a sentence is checked as any word is."""
+    before = text[:start]
+    if _PERSON_CUE.search(before):  # before the sentence check: "Dr." ends with a full stop
+        return True
+    if _starts_sentence(text, start):
+        return False
+    return bool(_NAME_BEFORE.search(before) or _NAME_AFTER.match(text, end))
 
 
 def _starts_sentence(text: str, position: int) -> bool:

@@ -16,7 +16,10 @@ VOCABULARY = corpus_vocabulary(["Chemodenervation with abobotulinumtoxinA, bille
         ("Jeuveau dosing?", ["Jeuveau"]),  # a capitalised word that starts the question is still checked
         ("is chemodenervaton billed per unit?", []),  # one edit from a corpus word: a misspelling
         ("how many leftover units can we bill?", []),  # everyday English, though the corpus lacks it
-        ("Pt Wennerstrom-Achebe needs abobotulinumtoxinA", []),  # names inside a sentence are left alone
+        ("Pt Wennerstrom-Achebe needs abobotulinumtoxinA", []),  # a name after "pt" is left alone
+        ("seen by Dr. Quillfeather for abobotulinumtoxinA", []),
+        ("is Ana Quillfeather due for abobotulinumtoxinA?", []),  # beside another capitalised word
+        ("PA criteria for Zanthorelle?", ["Zanthorelle"]),  # a brand alone inside a sentence is checked
         ("what does openpayer say?", []),  # a word of the corpus (here in a URL)
     ],
 )
