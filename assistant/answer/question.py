@@ -69,9 +69,11 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                          # "does X pay 90837 at a different rate ...?", "whats X paying for 90837?", "allowed amt"
                          r"pay(s|ing)?\b[^?.;]{0,30}\brates?|(payment|pay|reimbursement|fee) rates?|"
                          r"what'?s? (is |are )?\w+ paying|(allowed |payment )?amt|how much (\w+ ){0,3}(get )?paid)\b|\$", re.I)),
-    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|min(imum)?|max(imum)?|at least|at most|"
-                          r"limit|number of|bmi|age|what (time|duration|frequency|percentage|score|dose)|"
-                          r"threshold|cut ?off)\b", re.I)),
+    # A measure stated with its value ("BMI 44", "age 16", "30 min of therapy") describes the case;
+    # it asks for nothing.
+    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|(?<!\d)(?<!\d\s)min(imum)?|max(imum)?|at least|"
+                          r"at most|limit|number of|(bmi|age)(?!\s*(of|is|was|=|:|>|<|≥|≤)?\s*\d)|"
+                          r"what (time|duration|frequency|percentage|score|dose)|threshold|cut ?off)\b", re.I)),
     # "Where are the codes?" asks where to look, not for a code.
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.

@@ -24,8 +24,15 @@ from assistant.answer.rank import has_answer_type
         ("need the allowed amt for 0998T", "money", None),
         # Paying for a service at all is coverage, not money.
         ("does Wrenfield pay for the quellara infusion at home?", "yesno", None),
+        # A measure stated with its value describes the case; it asks for no number.
+        ("Larch Valley member, BMI 44. is scalp cooling covered?", "other", None),
+        ("does the plan cover Velmora at age 16?", "yesno", None),
+        ("99214 plus ~30 min of therapy - what add-on code goes with it?", "code", None),
         # Numbers stay numbers.
         ("what BMI threshold does the plan use?", "number", None),
+        ("min BMI for the program?", "number", None),
+        ("min time for 0998T?", "number", None),
+        ("what age does the plan start at?", "number", None),
         ("how many flare days before the first infusion?", "number", None),
     ],
 )
