@@ -88,6 +88,8 @@ _LIST = re.compile(
     r"codes)\b",
     re.I,
 )
+# "Which code from the plan's list ...?" asks for one code, whatever list it is taken from.
+_ONE_CODE = re.compile(r"\b(which|what) ([\w-]+ ){0,2}code\b(?!s)(?![^?]*\b(all|every|each)\b)", re.I)
 # Brand and generic names as documents write them: "Quellara (vostarimab)", "vostarimab (Quellara)".
 _BRAND_GENERIC = re.compile(r"\b([A-Z][A-Za-z]{3,})(?:®|™)?\s*\(([a-z][a-z-]{4,}(?: [a-z-]{4,})?)\)")
 _GENERIC_BRAND = re.compile(r"\b([a-z][a-z-]{4,})\s*\(([A-Z][A-Za-z]{3,})(?:®|™)?\)")
@@ -307,7 +309,7 @@ class QuestionReader:
             expects=expected_answer(query),
             measure=asked_measure(text),
             code_system=asked_code_system(query),
-            wants_list=bool(_LIST.search(query)),
+            wants_list=bool(_LIST.search(query)) and not _ONE_CODE.search(query),
             focus=focus,
             synonyms=tuple(synonyms),
             drugs=drugs,

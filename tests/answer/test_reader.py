@@ -125,6 +125,12 @@ def test_8_a_count_in_the_question_fits_the_range_a_descriptor_states(reader: Gr
     assert "1-4 muscle(s)" in first and "64642" in first
 
 
+def test_5_which_code_from_a_list_asks_for_one_code_not_the_list(reader: GroundedAnswerer) -> None:
+    # "list" names where the code is taken from: the row that fits comes first, not the table's first row.
+    answer = answered(reader, "which code from Brightwater's list for chemodenervation of one arm, 6 muscles?")
+    assert "64644" in answer.citations[0].quote, answer.text
+
+
 def test_9_no_title_or_heading_answers_when_no_sentence_does(reader: GroundedAnswerer) -> None:
     answer = reader.answer(["What does the Brightwater policy say about acupuncture for migraine?"])
     assert answer.abstained
