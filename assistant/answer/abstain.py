@@ -85,12 +85,13 @@ def choose(
     if question.named_documents:
         eligible = [s for s in eligible if s.unit.doc_id in question.named_documents]
     carrying = [s for s in eligible if carries(s.unit, question, evidence, payer_words)]
-    if not carrying and question.codes:
-        listing = listing_without(ranked, question, evidence, limit)
-        if listing:
-            # "Does Larch Valley cover scalp cooling for C56.1?": the article's list of diagnoses answers,
-            # by not naming it.
-            codes = ", ".join(map(code_label, question.codes))
+    if question.codes:
+        # "Does Larch Valley cover scalp cooling for C56.1?": the article's list of diagnoses answers,
+        # by not naming it; so it does beside a procedure code the article does name ("will they pay
+        # 0991T with C56.1?"), whose passages say nothing of that diagnosis.
+        listing, absent = listing_without(ranked, question, evidence, limit)
+        if listing and (not carrying or len(absent) < len(question.codes)):
+            codes = ", ".join(map(code_label, absent))
             return Verdict(tuple(listing), None, f"{codes[:1].upper()}{codes[1:]} is not among the codes listed there.")
     if question.wants_list and question.expects == "code" and not question.codes and carrying:
         # "What CPT codes are listed for scalp cooling?": the table of such codes in the document that

@@ -47,16 +47,27 @@ def names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet)
     return any(u.names_code(c) for u in around for c in codes)
 
 
-def listing_without(ranked: list[Scored], question: Question, evidence: EvidenceSet, limit: int) -> list[Scored]:
-    """The code table of the asked codes' kind in the document the question names (or its
-    payer's), when that document names none of them (see ``code_table``); else empty."""
-    kinds = {e.kind for e in question.entities if e.kind in SUBJECT_CODE_KINDS}
+def listing_without(
+    ranked: list[Scored], question: Question, evidence: EvidenceSet, limit: int
+) -> tuple[list[Scored], tuple[str, ...]]:
+    """The code table of one kind of the asked codes (CPT, ICD-10-CM, ...) in the document the
+    question names (or its payer's), when that document names none of the asked codes of that
+    kind (see ``code_table``), with those codes; else ``([], ())``."""
     scope = question.named_documents or question.payer_documents
-    if len(kinds) != 1 or not scope or question.expects in ("money", "number", "date", "contact"):
-        return []  # a list of codes says nothing of a fee, a count, a date or a phone number
-    if any(evidence.units[p].doc_id in scope for code in question.codes for p in evidence.naming(code)):
-        return []
-    return code_table(ranked, evidence, scope, kinds, (), limit)
+    if not scope or question.expects in ("money", "number", "date", "contact"):
+        return [], ()  # a list of codes says nothing of a fee, a count, a date or a phone number
+    by_kind: dict[str, list[str]] = {}
+    for entity in question.entities:
+        kind, _, code = entity.key.partition(":")
+        if kind in SUBJECT_CODE_KINDS and code in question.codes and code not in by_kind.get(kind, []):
+            by_kind.setdefault(kind, []).append(code)
+    for kind, codes in sorted(by_kind.items()):
+        if any(evidence.units[p].doc_id in scope for code in codes for p in evidence.naming(code)):
+            continue
+        table = code_table(ranked, evidence, scope, {kind}, (), limit)
+        if table:
+            return table, tuple(codes)
+    return [], ()
 
 
 def code_table(

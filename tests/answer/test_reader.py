@@ -344,6 +344,13 @@ def test_12_a_diagnosis_the_named_list_lacks_is_answered_by_the_list(with_larch:
     assert "C56.1 is not among the codes listed" in answer.text
 
 
+def test_12_a_diagnosis_the_list_lacks_beside_a_code_the_article_names(with_larch: GroundedAnswerer) -> None:
+    # The article speaks of 0991T, never of C56.1: its diagnosis list answers, by not naming it.
+    answer = answered(with_larch, "pt dx is C56.1. will Larch Valley pay 0991T with that dx?")
+    assert any("C50.911" in c.quote for c in answer.citations), answer.text
+    assert "C56.1 is not among the codes listed" in answer.text
+
+
 def test_11_parts_answered_by_the_same_rows_quote_them_once(with_larch: GroundedAnswerer) -> None:
     answer = answered(with_larch, "which ICD-10 codes support scalp cooling under A99901? is C56.1 ok?")
     assert answer.text.count("C50.911") == 1
