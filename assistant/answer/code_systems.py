@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.shorthand import without_glosses
+
 _CODE_ASKED = re.compile(
     r"\b(?:which|what)(?:'?s|\s+is|\s+are)?\s+((?:[\w+-]+\s+){0,3}?(?:codes?\b|(?:cpt|hcpcs)\b(?=\s+(?:codes?\s+)?(?:for|to)\b|\s*(?:[?.!]|$))))"
     # "cpt for the initial scalp cooling visit?": the system first, then what it is for
@@ -23,7 +25,7 @@ _SYSTEMS = (
 
 def asked_code_system(question: str) -> str | None:
     """The code system a "which code" question names ("which ICD-10 codes ..." -> "icd"), if any."""
-    match = _CODE_ASKED.search(question)
+    match = _CODE_ASKED.search(without_glosses(question))
     if not match:
         return None
     asked = match.group(1) or match.group(2) or match.group(3)

@@ -20,7 +20,7 @@ from wordfreq import zipf_frequency
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
-from assistant.answer.shorthand import Shorthand
+from assistant.answer.shorthand import Shorthand, without_glosses
 from assistant.answer.terms import Vocabulary, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
 from assistant.answer.turns import WORD as _WORD
@@ -319,6 +319,7 @@ class QuestionReader:
 
 def expected_answer(question: str) -> AnswerType:
     """The kind of answer ``question`` asks for; the first matching kind in priority order."""
+    question = without_glosses(question)
     for kind, pattern in _EXPECTS:
         if pattern.search(question):
             return kind
@@ -333,6 +334,7 @@ def _bare(word: str) -> str:
 def answer_words(question: str) -> set[str]:
     """The words that say what kind of answer is asked ("how many", "what date"), lower case; the
     measure itself ("times", "minutes") is not among them."""
+    question = without_glosses(question)
     words: set[str] = set()
     for _, pattern in _EXPECTS:
         match = pattern.search(question)

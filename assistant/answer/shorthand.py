@@ -32,3 +32,14 @@ def _pattern(words: dict[str, str], flags: int) -> re.Pattern[str]:
         return re.compile(r"(?!x)x")
     body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<![\w/-])(?:{body})(?![\w/-])", flags)
+
+
+# A word's spelled-out shorthand or respelling in parentheses ("dx (diagnosis)", "modifier (modifer)").
+_GLOSS = re.compile(r"(?<=\w) \([A-Za-z][A-Za-z -]{0,40}\)")
+
+
+def without_glosses(text: str) -> str:
+    """``text`` without the words in parentheses after a word ("dx (diagnosis)" -> "dx"), so the
+    patterns that read what is asked see the question as typed: "which ICD-10 dx (diagnosis) code"
+    still asks for a code."""
+    return _GLOSS.sub("", text)

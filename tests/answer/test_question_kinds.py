@@ -24,6 +24,9 @@ from assistant.answer.rank import has_answer_type
         ("need the allowed amt for 0998T", "money", None),
         # Paying for a service at all is coverage, not money.
         ("does Wrenfield pay for the quellara infusion at home?", "yesno", None),
+        # Shorthand spelled out in parentheses ("dx (diagnosis)") does not hide what is asked.
+        ("which ICD-10 dx (diagnosis) code does the plan want listed first?", "code", "icd"),
+        ("which dx (diagnosis) code for the flare?", "code", "icd"),
         # A measure stated with its value describes the case; it asks for no number.
         ("Larch Valley member, BMI 44. is scalp cooling covered?", "other", None),
         ("does the plan cover Velmora at age 16?", "yesno", None),
