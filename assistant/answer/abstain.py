@@ -93,7 +93,7 @@ def choose(
         if listing and (not carrying or len(absent) < len(question.codes)):
             codes = ", ".join(map(code_label, absent))
             return Verdict(tuple(listing), None, f"{codes[:1].upper()}{codes[1:]} is not among the codes listed there.")
-    if question.wants_list and question.expects == "code" and not question.codes and carrying:
+    if question.wants_list and question.expects == "code" and not question.codes and carrying and not _MODIFIER_ASKED.search(question.query):
         # "What CPT codes are listed for scalp cooling?": the table of such codes in the document that
         # answers, whole, before a sentence that names one of them.
         kinds = {question.code_system} & SUBJECT_CODE_KINDS if question.code_system else set(SUBJECT_CODE_KINDS)

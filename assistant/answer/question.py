@@ -91,8 +91,12 @@ _LIST = re.compile(
 # "Which code from the plan's list ...?" asks for one code, whatever list it is taken from.
 _ONE_CODE = re.compile(r"\b(which|what) ([\w-]+ ){0,2}code\b(?!s)(?![^?]*\b(all|every|each)\b)", re.I)
 # Brand and generic names as documents write them: "Quellara (vostarimab)", "vostarimab (Quellara)".
-_BRAND_GENERIC = re.compile(r"\b([A-Z][A-Za-z]{3,})(?:®|™)?\s*\(([a-z][a-z-]{4,}(?: [a-z-]{4,})?)\)")
-_GENERIC_BRAND = re.compile(r"\b([a-z][a-z-]{4,})\s*\(([A-Z][A-Za-z]{3,})(?:®|™)?\)")
+# A brand is no acronym: "bariatric surgery (LRBS)" defines an abbreviation.
+_BRAND_GENERIC = re.compile(r"\b([A-Z][a-z][A-Za-z]{2,})(?:®|™)?\s*\(([a-z][a-z-]{4,}(?: [a-z-]{4,})?)\)")
+_GENERIC_BRAND = re.compile(r"\b([a-z][a-z-]{4,})\s*\(([A-Z][a-z][A-Za-z]{2,})(?:®|™)?\)")
+# ... and a generic name is rare in English: "surgery (Conditional)" and "device (EndoBarrier)" pair
+# no drug names.
+_DRUG_NAME_ZIPF = 3.0
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,8 @@ class QuestionReader:
             }:
                 self.payer_documents.setdefault(key, set()).add(doc_id)
             for brand, generic in [*_BRAND_GENERIC.findall(text), *((b, g) for g, b in _GENERIC_BRAND.findall(text))]:
+                if zipf_frequency(generic.lower(), "en") >= _DRUG_NAME_ZIPF:
+                    continue
                 synonyms.setdefault(brand.lower(), set()).add(generic.lower())
                 synonyms.setdefault(generic.lower(), set()).add(brand.lower())
         # A document with no publisher is named by the names its title or opening lines give

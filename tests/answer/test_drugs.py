@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from assistant.answer.drugs import DrugNames
+from assistant.answer.entities import EntityRecognizer
+from assistant.answer.phrasebook import load_phrasebook
+from assistant.answer.question import QuestionReader
+from assistant.answer.shorthand import Shorthand
+from tests.conftest import ROOT
 
 SOURCES = frozenset({"sertraline", "rizatriptan", "patch", "selegiline", "antidepressant", "tablets"})
 
@@ -26,3 +31,14 @@ def test_a_drug_no_source_names_has_no_names_in_the_sources() -> None:
 def test_drug_classes_and_ordinary_words_are_not_drugs() -> None:
     assert DrugNames(SOURCES).mentions("does an antidepressant trial count? what are the quality indicators?") == []
     assert DrugNames(SOURCES).mentions("") == []
+
+
+def test_brand_and_generic_pairs_come_from_the_documents_but_not_from_abbreviations() -> None:
+    text = (
+        "Quellara (vostarimab) is given monthly. Laparoscopic revisional bariatric surgery (LRBS) and "
+        "a gastric device (EndoBarrier) are unproven; the surgery (Conditional) is reviewed."
+    )
+    reader = QuestionReader(
+        EntityRecognizer(load_phrasebook(ROOT / "prompts").vocabulary), Shorthand({}, {}), [("doc", "Policy", "Plan", text)]
+    )
+    assert reader.synonyms == {"quellara": frozenset({"vostarimab"}), "vostarimab": frozenset({"quellara"})}

@@ -217,6 +217,12 @@ def test_4_what_mod_in_shorthand_is_answered_by_a_modifier(with_program: Grounde
     assert "modifier KQ" in answer.citations[0].quote
 
 
+def test_5_what_modifiers_is_answered_by_modifiers_not_by_a_table_of_codes(with_program: GroundedAnswerer) -> None:
+    # The rows of the coding section's table share "coding" with the question but name no modifier.
+    answer = answered(with_program, "Larkspur coding - what modifiers go on a home nurse infusion claim?")
+    assert "modifier KQ" in answer.citations[0].quote, answer.text
+
+
 def test_12_modifiers_the_named_document_never_names_are_not_answered_from_it(with_program: GroundedAnswerer) -> None:
     # The curated facts name modifiers 59 and XS; the Larkspur program names neither, though its
     # coding section is close in meaning.
