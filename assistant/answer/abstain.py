@@ -35,6 +35,8 @@ class Verdict:
     chosen: tuple[Scored, ...]
     reason: str | None
     note: str | None = None  # said with the answer: "Code C56.1 is not among the codes listed there."
+    # Nothing above the threshold speaks of what is asked ("lap band"): no source is about it.
+    unspoken: bool = False
 
     @property
     def abstained(self) -> bool:
@@ -138,7 +140,7 @@ def choose(
         if not carrying:
             # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
             about = f" about {', '.join(question.payer_names)}" if question.payer_names else ""
-            return Verdict((), f"No passage{about} speaks of " + ", ".join(question.key_terms[:4]) + ".")
+            return Verdict((), f"No passage{about} speaks of " + ", ".join(question.key_terms[:4]) + ".", unspoken=True)
     required = _required_object(question)
     if carrying and required:
         # "Does X need prior auth for Y?" is answered by a unit that speaks of prior authorization.

@@ -87,6 +87,10 @@ class GroundedAnswerer:
         if not verdict.abstained:
             # The user's documents come first: answer from them when they hold some of the best evidence.
             return any(s.unit.kind != "fact" and s.unit.doc_id in self._loaded for s in verdict.chosen)
+        if verdict.unspoken:
+            # No source speaks of what is asked ("a lap band - Cigna covers?"): a curated fact that
+            # shares only the payer is no answer.
+            return True
         # Nothing answers: when the best candidate is a loaded document's, or a loaded document is
         # about the code asked, its silence is the answer (curated facts on another topic are not).
         ranked = reader.rank(question)

@@ -131,6 +131,12 @@ def test_5_which_code_from_a_list_asks_for_one_code_not_the_list(reader: Grounde
     assert "64644" in answer.citations[0].quote, answer.text
 
 
+def test_1_a_payer_fact_about_another_procedure_does_not_answer_for_the_word_cover(reader: GroundedAnswerer) -> None:
+    # The curated facts list Cigna among the payers "covering" CPT 64642; nothing speaks of a lap band.
+    answer = reader.answer(["17 y/o wants a lap band - Cigna covers?"])
+    assert answer.abstained, answer.text
+
+
 def test_9_no_title_or_heading_answers_when_no_sentence_does(reader: GroundedAnswerer) -> None:
     answer = reader.answer(["What does the Brightwater policy say about acupuncture for migraine?"])
     assert answer.abstained
