@@ -137,6 +137,12 @@ def test_1_a_payer_fact_about_another_procedure_does_not_answer_for_the_word_cov
     assert answer.abstained, answer.text
 
 
+def test_2_the_words_of_a_comparison_are_not_what_it_is_about(reader: GroundedAnswerer) -> None:
+    # "whats", "difference" and "between" say how it is asked; the codes say what about.
+    answer = answered(reader, "whats the difference between 64642 and 64644 in the Brightwater policy?")
+    assert any("64644" in c.quote for c in answer.citations), answer.text
+
+
 def test_9_no_title_or_heading_answers_when_no_sentence_does(reader: GroundedAnswerer) -> None:
     answer = reader.answer(["What does the Brightwater policy say about acupuncture for migraine?"])
     assert answer.abstained
