@@ -366,15 +366,17 @@ def asked_measure(question: str) -> str | None:
     for specific in ("bmi", "age", "percent", "%"):
         if specific in found:
             return specific
-    if _HOW_LONG.search(question):
-        # "how long is an approval good for?", "how long does conservative treatment need to be tried?":
-        # a number of minutes, days, weeks, ... whatever else the question counts.
+    if _HOW_LONG.search(question) or not found and _TIME.search(question):
+        # "how long is an approval good for?", "how long does conservative treatment need to be tried?",
+        # "max time it can stay in?": a number of minutes, days, weeks, ... whatever else it counts.
         return "duration"
     # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
     return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
 
 
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+# "max time it can stay in?", "min time on the DOS?": a duration, in whatever unit the source counts.
+_TIME = re.compile(r"\b(time|period)\b", re.IGNORECASE)
 
 
 def _source_names(title: str, publisher: str) -> set[str]:

@@ -64,6 +64,7 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         ("how long are the sessions?", "duration"),
         ("how many sessions per course?", "sessions"),
         ("min time in minutes to bill the visit?", "minutes"),
+        ("max time the cap can stay on?", "duration"),  # a time, in whatever unit the source counts
         ("how long can a pt be on it, and what BMI?", "bmi"),
     ],
 )
