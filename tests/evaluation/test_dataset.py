@@ -20,7 +20,7 @@ REALDOCS = ROOT.parent / "shared" / "realdocs"
 # Questions about the real-document set name its files, not corpus ids (eval/README.md).
 REALDOCS_FILES = (
     "realdocs-train.jsonl", "realdocs-test.jsonl", "realdocs-test2.jsonl", "realdocs-test3.jsonl", "realdocs-test4.jsonl",
-    "realdocs-test5.jsonl", "realdocs-test6.jsonl",
+    "realdocs-test5.jsonl", "realdocs-test6.jsonl", "realdocs-test7.jsonl",
 )
 
 
@@ -41,7 +41,7 @@ def all_items() -> list:
 
 def test_realdocs_questions_are_valid_and_quote_at_most_80_characters() -> None:
     items = realdocs_items()
-    assert len({i.id for i in items}) == len(items) == 434  # 180 training, 48 + 40 + 40 + 42 + 42 + 42 held out
+    assert len({i.id for i in items}) == len(items) == 476  # 180 training, 48 + 40 + 40 + 42 + 42 + 42 + 42 held out
     assert all(len(" ".join(i.evidence.quote.split())) <= 80 for i in items if i.evidence)
 
 
