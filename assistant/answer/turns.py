@@ -78,10 +78,25 @@ def split_parts(query: str) -> list[str]:
     """The sub-questions of a compound question ("do they need PA, and which codes are listed?"),
     or the query alone; a part needs three words or more."""
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
-    parts = [p for p in parts if p]
-    if len(parts) < 2 or any(len(WORD.findall(p)) < 3 or not _asks(p) for p in parts):
+    merged: list[str] = []
+    for part in (p for p in parts if p):
+        if merged and not _poses(part):
+            # "how often can we bill it? once a year, or every visit?": choices offered for the
+            # question before, not a question of their own.
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    if len(merged) < 2 or any(len(WORD.findall(p)) < 3 or not _asks(p) for p in merged):
         return [query]
-    return parts
+    return merged
+
+
+def _poses(part: str) -> bool:
+    """Whether ``part`` poses a question in words (a wh-word or a question word first), not by its
+    question mark alone ("90 days?", "once a year, or every visit?")."""
+    words = WORD.findall(part)
+    opening = words[1] if len(words) > 1 and words[0].lower() in _CONNECTIVES else words[0] if words else ""
+    return bool(_WH.search(part)) or bool(QUESTION_WORDS.fullmatch(opening))
 
 
 def _asks(part: str) -> bool:

@@ -78,6 +78,12 @@ def test_a_compound_question_splits_into_its_questions_only() -> None:
         "what BMI do they need?",
     ]
     assert len(split_parts("Is there a minimum age for 64615? pt is 17")) == 1
+    # Choices offered after the question belong to it; they ask nothing of their own.
+    assert len(split_parts("0998T - how often can we bill it per pt? once a year, or every visit?")) == 1
+    assert split_parts("how often can we bill 0998T? once a year? and does it need PA?") == [
+        "how often can we bill 0998T once a year",
+        "and does it need PA?",
+    ]
 
 
 @pytest.mark.parametrize(
