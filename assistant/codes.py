@@ -97,6 +97,8 @@ def find_codes(text: str) -> list[CodeMatch]:
         found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in ICD_RE.finditer(text):
         code = match.group(1).upper()
+        if code[0] == "X" and code[1:].isdigit():
+            continue  # "x10 wks", "99292 x2": a count, not the ICD-10-CM category X10
         if "." in code or code[1:].isdigit():
             found.append(CodeMatch(f"icd:{code}", match.start(1), match.end(1)))
     return _drop_overlaps(found)

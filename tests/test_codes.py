@@ -26,6 +26,7 @@ from assistant.store.tokenize import tokenize
         ("J0585 per unit", {"hcpcs:J0585"}),
         ("taxonomy 208100000X", {"nucc:208100000X"}),
         ("G24.1 dystonia", {"icd:G24.1"}),
+        ("X10.0XXA burn", {"icd:X10.0XXA"}),
         ("Is 0999T covered?", {"cpt:0999T"}),
         ("cpt0232t with 64642", {"cpt:0232T", "cpt:64642"}),
         ("CPT code #1234F", {"cpt:1234F"}),
@@ -42,6 +43,7 @@ def test_codes_are_found_whole(text: str, expected: set[str]) -> None:
     [
         "modes of treatment", "1-4 muscles", "in 2024 and 2025", "version 1.5.0", "a model of care", "12345678",
         "10999T", "0999TX", "0999-T", "64642F", "999T", "a 1500-F",
+        "failed sertraline x10 wks", "lithium X12 weeks",  # a count written "x10", not ICD-10-CM X10
     ],
 )
 def test_ordinary_text_is_not_a_code(text: str) -> None:
