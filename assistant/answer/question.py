@@ -83,6 +83,11 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )
+# The words the patterns above spell out ("how", "many", "codes", "take effect"), as opposed to the
+# words they let stand between them.
+_KIND_WORDS = frozenset(
+    w.lower() for _, pattern in _EXPECTS for w in re.findall(r"(?<!\\)[a-z]{2,}", pattern.pattern, re.I)
+) | {"cost", "rate", "minimum", "maximum", "mod", "expires", "expiration"}  # spelled in part above ("costs?", "min(imum)?")
 _LIST = re.compile(
     r"\b(list|all( of)?( the)?|full|every|each|which (\w+ )?(codes|states|drugs|services|ones|criteria|conditions|"
     r"modifiers|diagnos\w+)|what (\w+ )?(codes|states|drugs|services|criteria|conditions|modifiers|are the)|"
@@ -346,7 +351,9 @@ def answer_words(question: str) -> set[str]:
     for _, pattern in _EXPECTS:
         match = pattern.search(question)
         if match:
-            words |= {w.lower() for w in _WORD.findall(match.group(0))}
+            # Only the pattern's own words: in "which telehealth consult codes" the words between
+            # "which" and "codes" say what the codes are for, the subject of the question.
+            words |= {w.lower() for w in _WORD.findall(match.group(0))} & _KIND_WORDS
             break
     return words - {m.group(1).lower() for m in _MEASURE.finditer(question)}
 

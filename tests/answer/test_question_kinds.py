@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.code_systems import asked_code_system
-from assistant.answer.question import asked_measure, expected_answer
+from assistant.answer.question import answer_words, asked_measure, expected_answer
 from assistant.answer.rank import has_answer_type
 
 
@@ -70,3 +70,16 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
 )
 def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:
     assert asked_measure(question) == measure
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        # The words between "which" and "codes" say what the codes are for: the question's subject.
+        ("which telehealth consult codes does the plan pay?", {"which", "codes"}),
+        ("how many units of 0998T?", {"how", "many"}),
+        ("when does the Velmora program take effect?", {"when", "does", "the", "take", "effect"}),
+    ],
+)
+def test_the_words_that_ask_are_only_those_of_the_kind_of_answer(question: str, words: set[str]) -> None:
+    assert answer_words(question) == words
