@@ -29,11 +29,15 @@ _HYPHENATED_RE = re.compile(r"(\w+)-[ \t]*\n[ \t]*([a-z]\w*)")
 
 def normalize_chars(text: str) -> str:
     """``text`` in NFKC with soft hyphens, zero-width characters and unpaired surrogates removed,
-    and each tab a space. Line structure is untouched."""
+    footnote marks on numbers dropped, and each tab a space. Line structure is untouched."""
     text = _SURROGATE_RE.sub("", text).replace(_LINE_END_HYPHEN, "-")
+    text = _FOOTNOTE_MARK_RE.sub("", text)
     return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ").translate(_HYPHENS)
 
 
+# A superscript footnote mark on a number ("90846²"): NFKC would glue it on as a digit and make a
+# code that does not exist ("908462"). On a letter it stays ("kg/m²" -> "kg/m2").
+_FOOTNOTE_MARK_RE = re.compile(r"(?<=\d)[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+")
 # Hyphens NFKC leaves as they are (U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
 # U+2212 minus) written "-": "UB‐04" and "312‐422‐3366" read as typed. En and em dashes stay.
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})

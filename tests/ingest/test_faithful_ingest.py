@@ -212,6 +212,11 @@ def test_unicode_hyphens_are_written_as_typed_and_dashes_stay() -> None:
     assert normalize_chars("99238\u201399239 \u2014 see") == "99238\u201399239 \u2014 see"
 
 
+def test_a_footnote_mark_on_a_code_does_not_become_a_digit_of_it() -> None:
+    # "90846²" is code 90846 with footnote 2, not code 908462; "kg/m²" keeps its square.
+    assert normalize_chars("90846¹, 90847²; BMI ≥ 40 kg/m²") == "90846, 90847; BMI ≥ 40 kg/m2"
+
+
 @pytest.mark.skipif(not DEJAVU.is_file(), reason=f"{DEJAVU} (a font with ligature glyphs) is not installed")
 def test_a_pdf_with_ligatures_and_soft_hyphens_is_stored_normalised(tmp_path: Path) -> None:
     pdf = FPDF()
