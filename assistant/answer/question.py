@@ -242,7 +242,7 @@ class QuestionReader:
         written = [t.strip() for t in user_turns if t.strip()]
         if not written:
             raise ValueError("user_turns must hold at least one non-blank message")
-        turns = [respell(self.shorthand.expand(t), self.spellings) for t in written]
+        turns = [respell(self.shorthand.expand(t), self.spellings, self._names_in(t)) for t in written]
         last = turns[-1]
         earlier = turns[:-1][-_LOOKBACK:]
         # Judged as typed, before shorthand is spelled out.
@@ -257,6 +257,12 @@ class QuestionReader:
                 query = merge_follow_up(earlier[-1], last, self.recognizer)
             return self.analyse(last, query, carried=True)
         return self.analyse(last, last, carried=False)
+
+    def _names_in(self, turn: str) -> frozenset[str]:
+        """The words of the names ``turn`` gives (payers, codes, modifiers), lower case: never misspellings."""
+        return frozenset(
+            w.lower() for e in self.recognizer.find(turn) if e.kind != "concept" for w in _WORD.findall(turn[e.start : e.end])
+        )
 
     def _continues(self, turn: str, previous: str) -> bool:
         """Whether ``turn``, naming no code, payer or source of its own, goes on about the names of

@@ -64,15 +64,19 @@ def stem(word: str) -> str:
     return word
 
 
-def respell(text: str, vocabulary: Vocabulary) -> str:
+def respell(text: str, vocabulary: Vocabulary, keep: frozenset[str] = frozenset()) -> str:
     """``text`` with each misspelt word replaced by the corpus word it misspells, the word as typed
     after it in parentheses ("what modifer for a split visit?" -> "what modifier (modifer) for a
     split visit?", which reads as asking for a modifier): a word of six letters or more that the
-    corpus lacks and English rarely uses, one typing slip from exactly one corpus word."""
+    corpus lacks and English rarely uses, one typing slip from exactly one corpus word. Words in
+    ``keep`` (lower-cased: names the question gives, such as a payer the corpus never mentions,
+    "humana" beside "human") are as meant."""
 
     def spelled(match: re.Match[str]) -> str:
         word = match.group()
         folded = word.lower()
+        if folded in keep:
+            return word
         if len(folded) < _MIN_LENGTH or folded in vocabulary.words or zipf_frequency(folded, "en") >= _TYPO_ZIPF:
             return word
         near = process.extract(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)

@@ -46,3 +46,9 @@ def test_a_misspelt_corpus_word_is_spelled_out_beside_it(question: str, respelle
 def test_a_misspelling_near_two_corpus_words_is_left_as_typed() -> None:
     vocabulary = corpus_vocabulary(["The requirement is met before retirement."])
     assert respell("bmi reqirement?", vocabulary) == "bmi reqirement?"
+
+
+def test_a_name_the_question_gives_is_never_respelled() -> None:
+    vocabulary = corpus_vocabulary(["Benefits for every human resource"])
+    assert respell("does humana cover it?", vocabulary) == "does human (humana) cover it?"  # a slip, read alone
+    assert respell("does humana cover it?", vocabulary, frozenset({"humana"})) == "does humana cover it?"
