@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from assistant.answer.code_evidence import carries, code_label, code_table, listing_without, names_any, names_others
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.question import AnswerType, Question
+from assistant.answer.kinds import AnswerType
+from assistant.answer.question import Question
 from assistant.answer.rank import (
     REQUIRED_TYPES,
     Scored,

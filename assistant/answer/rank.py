@@ -19,7 +19,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.question import AnswerType, Question
+from assistant.answer.kinds import AnswerType
+from assistant.answer.question import Question
 from assistant.answer.terms import stem
 from assistant.errors import ConfigError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.code_systems import asked_code_system
-from assistant.answer.question import answer_words, asked_measure, expected_answer
+from assistant.answer.kinds import answer_words, asked_measure, expected_answer
 from assistant.answer.rank import has_answer_type
 
 

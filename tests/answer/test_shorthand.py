@@ -107,7 +107,7 @@ def test_the_code_system_a_which_code_question_names(question: str, system: str 
 )
 def test_the_code_system_in_other_wordings(question: str, system: str) -> None:
     from assistant.answer.code_systems import asked_code_system
-    from assistant.answer.question import expected_answer
+    from assistant.answer.kinds import expected_answer
 
     assert asked_code_system(question) == system
     assert expected_answer(question) == "code"

@@ -1,0 +1,104 @@
+"""The kind of answer a question asks for, read from its words (the understand stage).
+
+"when did ..." asks for a date, "how many minutes ..." for a number counted in minutes, "which
+modifier ..." for a code; the words that ask ("how many", "which ... codes") are told apart from
+the words that say what about. Nothing here is keyed to a document, payer or question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from assistant.answer.shorthand import without_glosses
+from assistant.answer.turns import WORD as _WORD
+
+AnswerType = Literal["contact", "date", "money", "number", "code", "yesno", "other"]
+
+_EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    # "cpt for the initial scalp cooling visit w/ cap calibration and threshold check?": a code, whatever follows.
+    # "cap refit mid cycle - which scalp cooling cpt?": a question ending by asking which code.
+    ("code", re.compile(r"^\W*(?:(?:what'?s|what is|which is) the |which |what )?(?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|billing)"
+                        r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
+                        r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
+    ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
+    # "When is 99214 selected?" asks for a condition; "when did it take effect?" for a date.
+    ("date", re.compile(r"\b(when (did|was|were|will)|when does \w+( \w+){0,4} (take effect|start|begin|end|expire)|"
+                        r"what date|which date|effective (date|on|as of)|start(ing)? date|end date|since when|"
+                        r"what year|deadline|expir\w*)\b", re.I)),
+    ("money", re.compile(r"\b(fees?|price|costs?|reimburse\w*|allowable|allowed amount|payment amount|rvus?|"
+                         r"relative value|dollars?|how much (do|does|will|would|did) \w+ (pay|reimburse|allow)|"
+                         r"what (do|does|will|would) \w+ pay|"
+                         # "does X pay 90837 at a different rate ...?", "whats X paying for 90837?", "allowed amt"
+                         r"pay(s|ing)?\b[^?.;]{0,30}\brates?|(payment|pay|reimbursement|fee) rates?|"
+                         r"what'?s? (is |are )?\w+ paying|(allowed |payment )?amt|how much (\w+ ){0,3}(get )?paid)\b|\$", re.I)),
+    # A measure stated with its value ("BMI 44", "age 16", "30 min of therapy") describes the case;
+    # it asks for nothing.
+    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|(?<!\d)(?<!\d\s)min(imum)?|max(imum)?|at least|"
+                          r"at most|limit|number of|(bmi|age)(?!\s*(of|is|was|=|:|>|<|≥|≤)?\s*\d)|"
+                          r"what (time|duration|frequency|percentage|score|dose)|threshold|cut ?off)\b", re.I)),
+    # "Where are the codes?" asks where to look, not for a code.
+    ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
+    # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.
+    ("code", re.compile(r"\b((which|what) (cpt|hcpcs|icd(-?10)?(-?cm)?|dx|diagnosis) (do|does|did|should|would|can|could|goes?|to|is|are)\b|"
+                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers|mods?)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
+                        r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
+    ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
+)
+# The words the patterns above spell out ("how", "many", "codes", "take effect"), as opposed to the
+# words they let stand between them.
+_KIND_WORDS = frozenset(
+    w.lower() for _, pattern in _EXPECTS for w in re.findall(r"(?<!\\)[a-z]{2,}", pattern.pattern, re.I)
+) | {"cost", "rate", "minimum", "maximum", "mod", "expires", "expiration"}  # spelled in part above ("costs?", "min(imum)?")
+
+# The units a number is counted in ("minutes", "sessions", "BMI"): group 1 is the unit as written.
+MEASURE = re.compile(
+    r"\b(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|units?|sessions?|visits?|times|treatments?|"
+    r"bmi|age|percent|%)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def expected_answer(question: str) -> AnswerType:
+    """The kind of answer ``question`` asks for; the first matching kind in priority order."""
+    question = without_glosses(question)
+    for kind, pattern in _EXPECTS:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def answer_words(question: str) -> set[str]:
+    """The words that say what kind of answer is asked ("how many", "what date"), lower case; the
+    measure itself ("times", "minutes") is not among them."""
+    question = without_glosses(question)
+    words: set[str] = set()
+    for _, pattern in _EXPECTS:
+        match = pattern.search(question)
+        if match:
+            # Only the pattern's own words: in "which telehealth consult codes" the words between
+            # "which" and "codes" say what the codes are for, the subject of the question.
+            words |= {w.lower() for w in _WORD.findall(match.group(0))} & _KIND_WORDS
+            break
+    return words - {m.group(1).lower() for m in MEASURE.finditer(question)}
+
+
+def asked_measure(question: str) -> str | None:
+    """The unit a number question counts in ("how many minutes ..." -> "minutes"), if it says."""
+    if expected_answer(question) != "number":
+        return None
+    found = [m.group(1).lower() for m in MEASURE.finditer(question)]
+    for specific in ("bmi", "age", "percent", "%"):
+        if specific in found:
+            return specific
+    if _HOW_LONG.search(question) or not found and _TIME.search(question):
+        # "how long is an approval good for?", "how long does conservative treatment need to be tried?",
+        # "max time it can stay in?": a number of minutes, days, weeks, ... whatever else it counts.
+        return "duration"
+    # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
+    return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
+
+
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+# "max time it can stay in?", "min time on the DOS?": a duration, in whatever unit the source counts.
+_TIME = re.compile(r"\b(time|period)\b", re.IGNORECASE)
