@@ -103,9 +103,7 @@ def _asks(part: str) -> bool:
     """Whether ``part`` of a compound question asks something: it ends with "?", holds a wh-word
     ("planned 2-stage - how soon ...") or opens with another question word ("do they ...",
     "list the codes"); "pt is 17" only tells."""
-    words = WORD.findall(part)
-    opening = words[1] if len(words) > 1 and words[0].lower() in _CONNECTIVES else words[0] if words else ""
-    return part.rstrip().endswith("?") or bool(_WH.search(part)) or bool(QUESTION_WORDS.fullmatch(opening))
+    return part.rstrip().endswith("?") or _poses(part)
 
 
 _CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plus", "or"})
