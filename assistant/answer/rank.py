@@ -97,6 +97,7 @@ def defines(text: str, code: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # units are ranked again and again
 def has_answer_type(text: str, kind: AnswerType) -> bool:
     """Whether ``text`` contains an answer of ``kind`` (always False for "other")."""
     pattern = _PRESENT.get(kind)
@@ -215,8 +216,9 @@ def rank(
         if allowed is not None and position not in allowed:
             continue
         unit = evidence.units[position]
-        values = features(evidence, question, vector, unit, float(dense[position]), float(lexical[position]), payer_words)
-        literature, history, _ = _marks(unit.text, unit.section or "")
+        marks = _marks(unit.text, unit.section or "")
+        values = features(evidence, question, vector, unit, float(dense[position]), float(lexical[position]), payer_words, marks)
+        literature, history, _ = marks
         descriptive = 1.0 if position in evidence.descriptive else 0.0
         # A revision-history row answers when or why a policy changed, rarely anything else.
         unasked = 0.0 if asks_change else history
@@ -234,8 +236,10 @@ def features(
     dense: float,
     lexical: float,
     payer_words: dict[str, re.Pattern[str]],
+    marks: tuple[float, float, float],
 ) -> tuple[float, ...]:
-    """The feature values of ``unit`` for ``question``, in ``FEATURES`` order."""
+    """The feature values of ``unit`` for ``question``, in ``FEATURES`` order up to "bibliography"
+    (``rank`` adds the rest); ``marks`` is the unit's ``_marks``."""
     lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
     if lead is not None:
         context = evidence.vectors[unit.position] + 0.7 * evidence.vectors[lead.position]
@@ -257,7 +261,7 @@ def features(
         document_code = sum(1 for c in question.codes if c in doc_codes) / len(question.codes)
         # The unit is about the code (its table row, its definition), not one mentioning it in passing.
         code_subject = 1.0 if keyed_by(unit, question.codes) or any(defines(unit.text, c) for c in question.codes) else 0.0
-    answer_type = 1.0 if _has_answer_type(unit.text, question.expects) else 0.0
+    answer_type = 1.0 if has_answer_type(unit.text, question.expects) else 0.0
     named = other = 0.0
     if question.named_documents:
         named = 1.0 if unit.doc_id in question.named_documents else 0.0
@@ -282,7 +286,7 @@ def features(
         _numeric_fit(question.query, unit.text),
         1.0 if len(unit.text.split()) < 5 else 0.0,
         1.0 if unit.kind == "fact" else 0.0,
-        _marks(unit.text, unit.section or "")[2],
+        marks[2],
     )
 
 
@@ -340,12 +344,6 @@ def _marks(text: str, section: str) -> tuple[float, float, float]:
     history = 1.0 if _CHANGE.search(text) and _HISTORY_DATE.search(text) else 0.0
     bibliography = 1.0 if _BIBLIOGRAPHY.search(text) or _HISTORY_SECTION.search(section) else 0.0
     return literature, history, bibliography
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _has_answer_type(text: str, kind: AnswerType) -> bool:
-    """``has_answer_type``, cached for the units ranked again and again."""
-    return has_answer_type(text, kind)
 
 
 @functools.lru_cache(maxsize=1 << 16)
