@@ -64,7 +64,7 @@ class GroundedAnswerer:
         """
         question = self.reader.questions.read(user_turns)
         if self.routes_to_reader(question):
-            return self.reader.answer(user_turns, top_k=top_k)
+            return self.reader.answer(user_turns, top_k=top_k, question=question)
         # Only an elliptical turn borrows from earlier ones ("What about <another payer>?"); a complete or
         # unrelated question stands alone in both answerers.
         return self.facts.answer(user_turns if question.carried else user_turns[-1:], top_k=top_k)

@@ -102,12 +102,12 @@ class Question:
         """The other names of focus ``word`` that the sources use (empty when it has none)."""
         return next((names for w, names in self.variants if w == word), ())
 
-    @property
+    @functools.cached_property
     def payer_names(self) -> tuple[str, ...]:
         """The payers the question names, as it writes them ("UHC"), for messages."""
         return tuple(dict.fromkeys(self.query[e.start : e.end] for e in self.entities if e.kind == "payer"))
 
-    @property
+    @functools.cached_property
     def modifiers(self) -> frozenset[str]:
         """The modifiers the question names ("25", "GT"), without their "modifier:" prefix."""
         return frozenset(e.key.split(":", 1)[1] for e in self.entities if e.kind == "modifier")

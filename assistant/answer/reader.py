@@ -103,13 +103,14 @@ class EvidenceReader:
         self._last: tuple[Question, list[Scored]] | None = None
         self._prepared: tuple[Question, list[Question], dict[str, npt.NDArray[np.float32]]] | None = None
 
-    def answer(self, user_turns: list[str], *, top_k: int | None = None) -> Answer:
+    def answer(self, user_turns: list[str], *, top_k: int | None = None, question: Question | None = None) -> Answer:
         """Answer the last of ``user_turns`` (earlier ones fill in an elliptical follow-up).
 
-        ``top_k`` caps how many evidence units the answer quotes. Raises ValueError when no turn
-        has text.
+        ``top_k`` caps how many evidence units the answer quotes; ``question`` is ``user_turns``
+        already read (``questions.read``), when the caller has read them. Raises ValueError when no
+        turn has text.
         """
-        question = self.questions.read(user_turns)
+        question = question if question is not None else self.questions.read(user_turns)
         composer = Composer(self.evidence, self.phrasebook.phrasings, self._facts)
         phrasings = self.phrasebook.phrasings
         missing = missing_names(question, self.evidence, self._known_payers, self.recognizer.labels)
@@ -221,10 +222,11 @@ class EvidenceReader:
                 self._fact_units[f.fact_id] for f in self._facts.values() if not f.in_force(period.first, period.last)
             }
             allowed = set(range(len(self.evidence.units))) - stale
-        prepared = self._prepared
-        vector = prepared[2].get(self._masked(question.search_text)) if prepared is not None else None
+        masked = self._masked(question.search_text)
+        prepared = self._prepared  # one read: another thread may replace it meanwhile
+        vector = prepared[2].get(masked) if prepared is not None else None
         if vector is None:
-            vector = self._prepare(question)[1][self._masked(question.search_text)]
+            vector = self._prepare(question)[1][masked]
         hits = retrieve(self.index, question.search_text, vector, replace(self.retrieval, top_k=_PASSAGES))
         passages: dict[int, float] = {}
         for place, hit in enumerate(hits, start=1):
