@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.entities import EntityRecognizer
+from assistant.answer.phrasebook import load_phrasebook
+from assistant.answer.question import QuestionReader
+from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, respell, unknown_terms
+from tests.conftest import ROOT
 
 VOCABULARY = corpus_vocabulary(["Chemodenervation with abobotulinumtoxinA, billed per unit (openpayer.com)."])
 
@@ -52,3 +57,13 @@ def test_a_name_the_question_gives_is_never_respelled() -> None:
     vocabulary = corpus_vocabulary(["Benefits for every human resource"])
     assert respell("does humana cover it?", vocabulary) == "does human (humana) cover it?"  # a slip, read alone
     assert respell("does humana cover it?", vocabulary, frozenset({"humana"})) == "does humana cover it?"
+
+
+def test_a_payer_the_question_names_is_read_as_written() -> None:
+    # The recogniser knows "humana" as a payer; the documents only have "human".
+    text = "Benefits for every human resource"
+    reader = QuestionReader(
+        EntityRecognizer(load_phrasebook(ROOT / "prompts").vocabulary), Shorthand({}, {}), [("doc", "Policy", "Plan", text)],
+        corpus_vocabulary([text]),
+    )
+    assert reader.read(["does humana cover it?"]).query == "does humana cover it?"
