@@ -336,7 +336,16 @@ def _gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> boo
 @functools.lru_cache(maxsize=1 << 15)
 def _holds_measure(text: str, key: str) -> bool:
     """Whether ``text`` states the measure ``key`` of ``_MEASURED`` ("minutes": "30 minutes")."""
-    return bool(_MEASURED[key].search(_LIST_MARKER.sub(" ", text)))
+    pattern = _MEASURED.get(key) or _counted(key)
+    return bool(pattern.search(_LIST_MARKER.sub(" ", text)))
+
+
+@functools.lru_cache(maxsize=256)
+def _counted(noun: str) -> re.Pattern[str]:
+    """A number counting ``noun`` ("devices": "2 devices", "two different antidepressant
+    medications" for "antidepressants"), at most a few words apart, either order."""
+    stem = re.escape(re.sub(r"(?<=\w{3})(es|s)$", "", noun))
+    return re.compile(rf"{_NUMBER}\W+(?:[\w-]+\W+){{0,4}}?{stem}|\b{stem}\w*\W+(?:[\w-]+\W+){{0,3}}?\d", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -354,10 +363,12 @@ _MODIFIER_VALUE = re.compile(r"\b(?i:modifiers?)\s+-?[A-Z0-9]{2}\b|(?<![\w-])-[A
 
 
 def _measure_key(measure: str) -> str:
+    """The ``_MEASURED`` key of a measure as the question writes it ("mins" -> "minutes"); a noun
+    of its own ("devices") is counted as itself."""
     for key, words in _MEASURE_WORDS.items():
         if measure in words:
             return key
-    return "other"
+    return measure
 
 
 _NUMBER = (
@@ -369,9 +380,9 @@ _MEASURE_WORDS = {
     "minutes": {"minute", "minutes", "min", "mins"},
     "hours": {"hour", "hours", "hr", "hrs"},
     "days": {"day", "days"},
-    "weeks": {"week", "weeks"},
-    "months": {"month", "months"},
-    "years": {"year", "years"},
+    "weeks": {"week", "weeks", "wk", "wks"},
+    "months": {"month", "months", "mo", "mos"},
+    "years": {"year", "years", "yr", "yrs"},
     "units": {"unit", "units"},
     "sessions": {"session", "sessions", "visit", "visits", "treatment", "treatments", "times"},
     "bmi": {"bmi"},
@@ -393,7 +404,6 @@ _MEASURED = {
     "age": re.compile(rf"\bage[sd]?\s*(?:of\s*)?{_NUMBER}|{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*years? (?:of age|old)|\b\d+\s*(?:-|–|to)\s*\d+ years\b", re.I),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*(?:%|percent)", re.I),
     "duration": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I),
-    "other": re.compile(r"\d"),
 }
 
 

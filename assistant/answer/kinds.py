@@ -91,12 +91,40 @@ def asked_measure(question: str) -> str | None:
     for specific in ("bmi", "age", "percent", "%"):
         if specific in found:
             return specific
+    counted = counted_noun(question)
+    if counted and counted not in found:
+        # "how many devices per month?" counts devices, not months.
+        return counted
     if _HOW_LONG.search(question) or not found and _TIME.search(question):
         # "how long is an approval good for?", "how long does conservative treatment need to be tried?",
         # "max time it can stay in?": a number of minutes, days, weeks, ... whatever else it counts.
         return "duration"
     # "min" alone is mostly "minimum" ("min time"): a unit said in full wins over it.
     return next((f for f in found if f not in ("min", "mins")), found[0] if found else None)
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE)
+# Words that end the counted noun phrase: "how many devices | per month", "how many trials | does ...".
+_PHRASE_END = frozenset(
+    "per a an the each does do did can could is are was were will would should may must for in on of before after "
+    "and or to at under with w without we they he she it you i allowed max total a".split()
+)
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a "how many" question counts, as written: "how many failed antidepressants does
+    ..." -> "antidepressants", "how many 90868 sessions" -> "sessions"; None when it names none
+    ("how many can we bill?") or counts a share of a list ("how many of the criteria ...")."""
+    match = _HOW_MANY.search(without_glosses(question))
+    if not match:
+        return None
+    noun = None
+    for word in re.findall(r"[\w+-]+|[^\w\s]", match.group(1))[:3]:
+        if word.lower() in _PHRASE_END or not re.match(r"[\w+-]+$", word):
+            break
+        if word.isalpha() and len(word) >= 3:
+            noun = word.lower()
+    return noun
 
 
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)

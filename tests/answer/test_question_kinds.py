@@ -66,6 +66,11 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         ("min time in minutes to bill the visit?", "minutes"),
         ("max time the cap can stay on?", "duration"),  # a time, in whatever unit the source counts
         ("how long can a pt be on it, and what BMI?", "bmi"),
+        # "how many <noun>" counts that noun, whatever else the question measures it by.
+        ("how many vials per month are allowed?", "vials"),
+        ("how many 0998T sessions per course?", "sessions"),
+        ("how many failed preventives and how long each?", "preventives"),
+        ("how many of the criteria must be met?", None),  # a share of a list: no noun of its own
     ],
 )
 def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:

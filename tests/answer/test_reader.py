@@ -214,6 +214,14 @@ def test_4_how_long_is_answered_by_a_duration_not_by_a_list_number(with_program:
     assert all(re.search(r"\d+ (weeks|months)", c.quote) or c.quote.endswith(":") for c in answer.citations)
 
 
+def test_4_how_many_of_a_noun_needs_that_noun_counted(with_program: GroundedAnswerer) -> None:
+    # "issued for 6 months" counts months; the question counts vials, per month.
+    answer = with_program.answer(["how many Velmora vials per month does Larkspur allow?"])
+    assert answer.abstained, answer.text
+    answer = answered(with_program, "how many preventive agents does Larkspur want failed for Velmora?")
+    assert any("two preventive agents" in c.quote for c in answer.citations), answer.text
+
+
 def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "how many times can we bill 0998T for a patient?")
     assert "once per treatment course" in answer.citations[0].quote
