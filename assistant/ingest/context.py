@@ -23,7 +23,7 @@ def with_context(document: Document, sentences: list[Sentence]) -> list[Sentence
     out: list[Sentence] = []
     for sentence in sentences:
         kind = sentence_kind(document.text, sentence.start, sentence.end)
-        out.append(replace(sentence, kind=kind, lead_in=_lead_in(document.text, out, kind)))
+        out.append(replace(sentence, kind=kind, lead_in=_lead_in(document.text, out, sentence.start, kind)))
     return out
 
 
@@ -38,13 +38,15 @@ def sentence_kind(text: str, start: int, end: int) -> SentenceKind:
     return "sentence"
 
 
-def _lead_in(text: str, earlier: list[Sentence], kind: SentenceKind) -> tuple[int, int] | None:
-    """The span of the line introducing this sentence's list.
+def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind) -> tuple[int, int] | None:
+    """The span of the line introducing the list of the sentence starting at ``start``.
 
     An item or row: the nearest earlier line ending with ':' that only items (or rows) of the same
-    kind separate from it (an item ending with ':' introduces a nested list). Running text: the
-    line just before it when that ends with ':', or the lead-in of the line before when that reads
-    as a list entry whose marker the PDF lost (it ends with ';', ', or', ', and' or no full stop).
+    kind separate from it (an item ending with ':' introduces a nested list). Items indented deeper
+    than this one belong to a nested list that has ended: the item that introduced them is this
+    one's sibling. Running text: the line just before it when that ends with ':', or the lead-in of
+    the line before when that reads as a list entry whose marker the PDF lost (it ends with ';',
+    ', or', ', and', or no full stop and no blank line follows it).
     """
     if not earlier:
         return None
@@ -53,13 +55,20 @@ def _lead_in(text: str, earlier: list[Sentence], kind: SentenceKind) -> tuple[in
         before = text[previous.start : previous.end].rstrip()
         if before.endswith(":"):
             return (previous.start, previous.end)
-        if previous.lead_in is not None and (before.endswith((";", "; or", "; and", ",")) or not before.endswith(".")):
+        if previous.lead_in is not None and before.endswith((";", "; or", "; and", ",")):
+            return previous.lead_in
+        if previous.lead_in is not None and not before.endswith(".") and "\n\n" not in text[previous.end : start]:
             return previous.lead_in
         return None
+    indent = _indent(text, start)
+    nested = False
     for sentence in reversed(earlier[-_LOOKBACK:]):
         ends_with_colon = text[sentence.start : sentence.end].rstrip().endswith(":")
         if sentence.kind == kind:
-            if ends_with_colon:
+            if _indent(text, sentence.start) > indent:
+                nested = True
+                continue
+            if ends_with_colon and not nested:
                 return (sentence.start, sentence.end)
             if sentence.lead_in is not None:
                 return sentence.lead_in
@@ -68,3 +77,10 @@ def _lead_in(text: str, earlier: list[Sentence], kind: SentenceKind) -> tuple[in
             return (sentence.start, sentence.end)
         return None
     return None
+
+
+def _indent(text: str, position: int) -> int:
+    """How far the line holding ``position`` is indented (spaces; a tab counts as four)."""
+    line = text[text.rfind("\n", 0, position) + 1 : position]
+    blank = len(line) - len(line.lstrip(" \t"))
+    return len(line[:blank].expandtabs(4))

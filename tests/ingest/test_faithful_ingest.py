@@ -14,6 +14,7 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from assistant.ingest.chunking import split_sections, split_sentences
+from assistant.ingest.context import with_context
 from assistant.ingest.extract import Extracted, extract_source
 from assistant.ingest.normalize import normalize_chars, normalize_lines
 from assistant.ingest.ocr import tesseract_available
@@ -89,6 +90,18 @@ def test_rows_list_items_and_headings_are_separate_sentence_units() -> None:
     assert spans == ["The grid is below.", "It is short", "Code: 64616; Note: Dr. Smith must sign. Then fax",
                      "Code: 64617; Note: none", "The following are not covered:", "Cosmetic use. Also brow lines",
                      "Fibromyalgia"]
+
+
+def test_a_nested_list_gives_its_items_their_own_lead_in_and_the_outer_list_goes_on() -> None:
+    text = ("Renewal needs all of the following:\n\n- An attestation\n- A recent score on one of these scales:\n"
+            "  - Kestrel Index\n  - Marlow Score\n- No dose increase in 90 days\n\nRenewals last 6 months.")
+    document = Document("d", "D", "T", None, (), None, text, "d.md")
+    sentences = with_context(document, split_sentences(document))
+    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    assert lead["Kestrel Index"] == lead["Marlow Score"] == "A recent score on one of these scales:"
+    # The nested list ended: the outer list goes on, and a paragraph after a blank line is no item.
+    assert lead["No dose increase in 90 days"] == "Renewal needs all of the following:"
+    assert lead["Renewals last 6 months."] is None
 
 
 @needs_field_cases
