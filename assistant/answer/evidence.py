@@ -179,7 +179,11 @@ class EvidenceSet:
     def following_items(self, unit: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
         """The list items introduced by ``unit`` (a lead-in), in order, at most ``limit``."""
         items: list[EvidenceUnit] = []
+        nested: set[int] = set()  # units of a list nested under one of the items
         for other in self.units[unit.position + 1 : unit.position + 1 + limit * 2]:
+            if items and other.doc_id == unit.doc_id and other.lead_in is not None and other.lead_in in nested | {i.position for i in items}:
+                nested.add(other.position)
+                continue
             if other.doc_id != unit.doc_id or other.lead_in != unit.position:
                 if items:
                     break

@@ -122,12 +122,16 @@ class Composer:
     def _group(self, unit: EvidenceUnit, wants_list: bool) -> list[EvidenceUnit]:
         """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
         units = self.evidence.units
+        own = self.evidence.following_items(unit, _MAX_ITEMS) if unit.text.rstrip().endswith(":") else []
         if unit.kind == "sentence" and unit.text.rstrip().endswith(":"):
-            items = self.evidence.following_items(unit, _MAX_ITEMS)
-            return [unit, *items] if items else [unit]
+            return [unit, *own]
         if unit.lead_in is None:
             return [unit]
         lead = units[unit.lead_in]
+        if own:
+            # An item that introduces a list of its own ("(2) ... scoring on one of the following
+            # assessments:") says nothing without it: its lead-in, it and its items.
+            return [lead, unit, *own]
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
             return [*outer, lead, *self.evidence.following_items(lead, _MAX_ITEMS)]

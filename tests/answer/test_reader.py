@@ -222,6 +222,22 @@ def test_4_how_many_of_a_noun_needs_that_noun_counted(with_program: GroundedAnsw
     assert any("two preventive agents" in c.quote for c in answer.citations), answer.text
 
 
+@pytest.fixture(scope="module")
+def with_renewal(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a renewal note whose list has a nested list."""
+    return _ingest("with-renewal", ["oakmere-renewal-note.md"], tmp_path_factory, real_embedder)
+
+
+def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: GroundedAnswerer) -> None:
+    # "Chart notes documenting a recent score on one of the following scales:" is itself an item
+    # of the renewal criteria; quoted alone it does not say which scales.
+    answer = answered(with_renewal, "Brenzavir renewal w/ Oakmere - what do the chart notes have to document?")
+    assert "Kestrel Pain Index" in answer.text and "Marlow Function Score" in answer.text, answer.text
+    assert answer.text.index("all of the following are met:") < answer.text.index("Chart notes documenting")
+    # The outer list has three items; the nested one's two do not cut it short.
+    assert "of the 2 items" not in answer.text, answer.text
+
+
 def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "how many times can we bill 0998T for a patient?")
     assert "once per treatment course" in answer.citations[0].quote
