@@ -395,15 +395,16 @@ _MEASURED = {
     "minutes": re.compile(rf"{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*(?:minutes?|mins?)\b|\b\d+\s*(?:hours?|hrs?)\b", re.I),
     "hours": re.compile(rf"{_NUMBER}\s*(?:-|–)?\s*\d*\s*(?:hours?|hrs?|minutes?|mins?)\b", re.I),
     "days": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?days?\b|\b(?:daily|per day|same day|once a day)\b", re.I),
-    "weeks": re.compile(rf"{_NUMBER}[- ]?weeks?\b|\bweekly\b", re.I),
-    "months": re.compile(rf"{_NUMBER}[- ]?months?\b|\bmonthly\b|\byear\b", re.I),
-    "years": re.compile(rf"{_NUMBER}[- ]?years?\b|\bannual(?:ly)?\b", re.I),
+    "weeks": re.compile(rf"{_NUMBER}[- ]?(?:weeks?|wks?)\b|\bweekly\b", re.I),
+    "months": re.compile(rf"{_NUMBER}[- ]?(?:months?|mos?)\b|\bmonthly\b|\byear\b", re.I),
+    "years": re.compile(rf"{_NUMBER}[- ]?(?:years?|yrs?)\b|\bannual(?:ly)?\b", re.I),
     "units": re.compile(rf"{_NUMBER}\s*units?\b|\bx\s*\d\b|\bonce\b|\bunits? of\b", re.I),
     "sessions": re.compile(rf"{_NUMBER}\s*(?:\w+ )?(?:sessions?|visits?|treatments?|times)\b|\b(?:once|twice)\b", re.I),
     "bmi": re.compile(r"\bBMI\b[^.;]{0,30}\d|\d+(?:\.\d+)?\s*kg/m", re.I),
     "age": re.compile(rf"\bage[sd]?\s*(?:of\s*)?{_NUMBER}|{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*years? (?:of age|old)|\b\d+\s*(?:-|–|to)\s*\d+ years\b", re.I),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*(?:%|percent)", re.I),
-    "duration": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I),
+    # "60 mins", "6 wks": a duration in shorthand is one too.
+    "duration": re.compile(rf"{_NUMBER}[- ]?(?:calendar |business )?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.I),
 }
 
 

@@ -87,7 +87,10 @@ def asked_measure(question: str) -> str | None:
     """The unit a number question counts in ("how many minutes ..." -> "minutes"), if it says."""
     if expected_answer(question) != "number":
         return None
-    found = [m.group(1).lower() for m in MEASURE.finditer(question)]
+    # The words as typed ("bcbs tx (treatment)": Texas), the spelled-out ones only when those name
+    # no measure ("how many tx (treatments)?").
+    typed = [m.group(1).lower() for m in MEASURE.finditer(without_glosses(question))]
+    found = typed or [m.group(1).lower() for m in MEASURE.finditer(question)]
     for specific in ("bmi", "age", "percent", "%"):
         if specific in found:
             return specific

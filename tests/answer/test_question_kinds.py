@@ -71,6 +71,9 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         ("how many 0998T sessions per course?", "sessions"),
         ("how many failed preventives and how long each?", "preventives"),
         ("how many of the criteria must be met?", None),  # a share of a list: no noun of its own
+        # A word the shorthand spelled out is not what the question counts: "tx" here is Texas.
+        ("bcbs tx (treatment) - min time needed to bill 90832?", "min"),
+        ("how many tx (treatments) per course?", "treatments"),
     ],
 )
 def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:

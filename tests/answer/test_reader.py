@@ -238,6 +238,12 @@ def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: Gro
     assert "of the 2 items" not in answer.text, answer.text
 
 
+def test_4_a_duration_written_in_shorthand_answers_how_long(with_renewal: GroundedAnswerer) -> None:
+    # "45 mins" is a length of time as much as "45 minutes"; "issued for 6 months" is another one.
+    answer = answered(with_renewal, "how long does an Oakmere Brenzavir infusion visit last?")
+    assert "runs 45 mins" in answer.citations[0].quote, answer.text
+
+
 def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "how many times can we bill 0998T for a patient?")
     assert "once per treatment course" in answer.citations[0].quote
