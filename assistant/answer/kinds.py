@@ -20,6 +20,8 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # "cap refit mid cycle - which scalp cooling cpt?": a question ending by asking which code.
     ("code", re.compile(r"^\W*(?:(?:what'?s|what is|which is) the |which |what )?(?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|billing)"
                         r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
+                        # "NGS TMS - which CPT for redoing the motor threshold?": after the names it gives.
+                        r"\b(?:which|what) (?:cpt|hcpcs)(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
                         r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
     # "When is 99214 selected?" asks for a condition; "when did it take effect?" for a date.

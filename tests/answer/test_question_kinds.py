@@ -15,6 +15,7 @@ from assistant.answer.rank import has_answer_type
         # A code asked for, whatever the words after it ("threshold" does not make it a number).
         ("cpt for the initial scalp cooling visit w/ cap calibration and threshold check?", "code", "cpt"),
         ("cap refit mid cycle with a new threshold reading - which scalp cooling cpt?", "code", "cpt"),
+        ("Wrenfield scalp cooling - which CPT for a threshold recheck with refit?", "code", "cpt"),
         ("HCPCS code for the quellara infusion?", "code", "hcpcs"),
         ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
         ("what cpt codes are listed in the article?", "code", "cpt"),
