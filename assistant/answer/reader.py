@@ -168,7 +168,7 @@ class EvidenceReader:
         else:
             reasons = list(dict.fromkeys(str(v.reason) for _, v, _ in verdicts))
             closest = [(s.unit, s.score) for s in verdicts[0][2][:_CLOSEST]]
-            markers = composer.closest(closest, _CLOSEST) if not missing else []
+            markers = composer.closest(closest, _CLOSEST)  # what is near, for the reader to check, even when a name is missing
             text = phrasings.not_found.format(reason=" ".join(reasons))
             if markers:
                 text += f" {phrasings.closest} {phrasings.closest_marked} {' '.join(f'[{m}]' for m in markers)}"

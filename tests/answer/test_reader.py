@@ -244,6 +244,12 @@ def test_4_a_duration_written_in_shorthand_answers_how_long(with_renewal: Ground
     assert "runs 45 mins" in answer.citations[0].quote, answer.text
 
 
+def test_12_an_abstention_for_a_code_no_source_names_still_cites_the_closest_passages(with_program: GroundedAnswerer) -> None:
+    answer = with_program.answer(["how often can 0990T nerve mapping be billed?"])
+    assert answer.abstained and "0990T" in answer.text
+    assert answer.citations and "larkspur-velmora-program" in cited_docs(answer, with_program), answer.text
+
+
 def test_2_how_many_times_is_answered_by_a_frequency_in_words(with_program: GroundedAnswerer) -> None:
     answer = answered(with_program, "how many times can we bill 0998T for a patient?")
     assert "once per treatment course" in answer.citations[0].quote
