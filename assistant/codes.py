@@ -71,6 +71,16 @@ def normalize_code_text(text: str) -> str:
     return _CPT_PREFIX_RE.sub("", text)
 
 
+# A number its label gives another meaning: "CR 10080" (a change request), "Contract Number: 07301",
+# "TN 716", "ZIP 10001", "NPI", "P.O. Box 12345".
+_OTHER_NUMBER = re.compile(
+    r"\b(?:CR|TN|transmittal|change request|contract(?: (?:number|no\.?|#))?|zip(?: code)?|npi|tax id|ein|"
+    r"p\.? ?o\.? box|suite|ste\.?|ext\.?|fax|phone|tel\.?|claim (?:number|no\.?|#)|member id)"
+    r"\s*(?:number|no\.?|#)?\s*[:#]?\s*(?:\d{4,5}\s*(?:,|and|&)\s*)*$",
+    re.IGNORECASE,
+)
+
+
 def find_codes(text: str) -> list[CodeMatch]:
     """Every billing code in ``text`` as normalised keys, in order of appearance, overlaps removed."""
     found: list[CodeMatch] = []
@@ -92,9 +102,11 @@ def find_codes(text: str) -> list[CodeMatch]:
     for match in NUCC_RE.finditer(text):
         found.append(CodeMatch(f"nucc:{match.group(1).upper()}", match.start(), match.end()))
     for match in CPT_RE.finditer(text):
-        found.append(CodeMatch(f"cpt:{match.group(1).upper()}", match.start(1), match.end(1)))
+        if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
+            found.append(CodeMatch(f"cpt:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in HCPCS_RE.finditer(text):
-        found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
+        if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
+            found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in ICD_RE.finditer(text):
         code = match.group(1).upper()
         if code[0] == "X" and code[1:].isdigit():

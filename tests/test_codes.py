@@ -96,3 +96,20 @@ def test_a_question_on_an_unknown_category_ii_or_iii_code_is_not_answered_about_
     assert label in answer.text  # says which code the sources are silent on
     answered_codes = code_keys(answer.text) - {asked}
     assert not answered_codes, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        # A number its label gives another meaning is no billing code.
+        ("(reference TN 716, CR 10080 effective June 13, 2017)", set()),
+        ("Contract Number: 07301 - MAC A", set()),
+        ("per CR 10901 and 10080", set()),
+        ("mail to P.O. Box 12345", set()),
+        # Codes stay codes, also beside such labels.
+        ("Does Novitas cover CPT 10080?", {"cpt:10080"}),
+        ("CR 10901 added 27130 and 27447", {"cpt:27130", "cpt:27447"}),
+    ],
+)
+def test_a_change_request_contract_or_box_number_is_not_a_code(text: str, keys: set[str]) -> None:
+    assert {m.key for m in find_codes(text)} == keys
