@@ -181,6 +181,11 @@ class FactSelector:
         intent's summary facts answer, most similar first, or else the facts most similar to the
         question.
         """
+        asked_payers = {e.key for e in u.entities if e.kind == "payer"}
+        if asked_payers:
+            # A fact about another payer answers nothing about the one asked: "does UnitedHealthcare
+            # require prior authorization?" is not answered by Aetna's precertification rule.
+            candidates = [f for f in candidates if asked_payers & _payers(f) or not _payers(f)]
         if not candidates:
             return [], False
         # Meaning, plus wording as the tie-breaker embeddings lack ("right dominant" is not "right non-dominant").
@@ -292,3 +297,8 @@ def matched_kind(chosen: list[Fact], u: Understanding, spec: IntentSpec) -> bool
     """Whether a chosen fact covers an entity of a required kind that the question names."""
     named = {e.key for e in u.entities if e.kind in spec.required_kinds}
     return any(named & set(f.entities) for f in chosen)
+
+
+def _payers(fact: Fact) -> set[str]:
+    """The payer keys a fact names ("payer:aetna")."""
+    return {key for key in fact.entities if key.startswith("payer:")}

@@ -147,3 +147,10 @@ def test_a_complete_question_with_a_pronoun_carries_only_the_earlier_names(answe
     question = answerer.questions.read(["Does Aetna cover CPT 64642?", "what needs to be documented for it?"])
     assert question.carried
     assert "64642" in question.query and "cover" not in question.query
+
+
+def test_a_question_about_one_payer_is_not_answered_with_another_payers_rule(answerer: GroundedAnswerer) -> None:
+    # The curated facts say Aetna requires precertification; nothing says whether UnitedHealthcare does.
+    answer = answerer.answer(["Does UnitedHealthcare require prior authorization for 64642?"])
+    assert "Aetna" not in answer.text, answer.text
+    assert all("Aetna" not in c.quote for c in answer.citations), answer.text
