@@ -101,12 +101,10 @@ def find_codes(text: str) -> list[CodeMatch]:
         found.append(CodeMatch(f"pos:{match.group(1)}", match.start(), match.end()))
     for match in NUCC_RE.finditer(text):
         found.append(CodeMatch(f"nucc:{match.group(1).upper()}", match.start(), match.end()))
-    for match in CPT_RE.finditer(text):
-        if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
-            found.append(CodeMatch(f"cpt:{match.group(1).upper()}", match.start(1), match.end(1)))
-    for match in HCPCS_RE.finditer(text):
-        if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
-            found.append(CodeMatch(f"hcpcs:{match.group(1).upper()}", match.start(1), match.end(1)))
+    for kind, regex in (("cpt", CPT_RE), ("hcpcs", HCPCS_RE)):
+        for match in regex.finditer(text):
+            if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
+                found.append(CodeMatch(f"{kind}:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in ICD_RE.finditer(text):
         code = match.group(1).upper()
         if code[0] == "X" and code[1:].isdigit():

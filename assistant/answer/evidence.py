@@ -179,16 +179,17 @@ class EvidenceSet:
     def following_items(self, unit: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
         """The list items introduced by ``unit`` (a lead-in), in order, at most ``limit``."""
         items: list[EvidenceUnit] = []
-        nested: set[int] = set()  # units of a list nested under one of the items
+        within: set[int] = set()  # the items and the units of lists nested under them
         for other in self.units[unit.position + 1 : unit.position + 1 + limit * 2]:
-            if items and other.doc_id == unit.doc_id and other.lead_in is not None and other.lead_in in nested | {i.position for i in items}:
-                nested.add(other.position)
+            if other.doc_id == unit.doc_id and other.lead_in in within:
+                within.add(other.position)  # an item of a nested list: the list goes on after it
                 continue
             if other.doc_id != unit.doc_id or other.lead_in != unit.position:
                 if items:
                     break
                 continue
             items.append(other)
+            within.add(other.position)
             if len(items) >= limit:
                 break
         return items

@@ -185,7 +185,7 @@ class FactSelector:
         if asked_payers:
             # A fact about another payer answers nothing about the one asked: "does UnitedHealthcare
             # require prior authorization?" is not answered by Aetna's precertification rule.
-            candidates = [f for f in candidates if asked_payers & _payers(f) or not _payers(f)]
+            candidates = [f for f in candidates if (named := _payers(f)) & asked_payers or not named]
         if not candidates:
             return [], False
         # Meaning, plus wording as the tie-breaker embeddings lack ("right dominant" is not "right non-dominant").

@@ -122,8 +122,9 @@ class Composer:
     def _group(self, unit: EvidenceUnit, wants_list: bool) -> list[EvidenceUnit]:
         """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
         units = self.evidence.units
-        own = self.evidence.following_items(unit, _MAX_ITEMS) if unit.text.rstrip().endswith(":") else []
-        if unit.kind == "sentence" and unit.text.rstrip().endswith(":"):
+        introduces = unit.text.rstrip().endswith(":")
+        own = self.evidence.following_items(unit, _MAX_ITEMS) if introduces else []
+        if unit.kind == "sentence" and introduces:
             return [unit, *own]
         if unit.lead_in is None:
             return [unit]
