@@ -155,6 +155,8 @@ def _segments(text: str, begin: int, finish: int) -> list[tuple[int, int, bool]]
         newline = text.find("\n", position, finish)
         line_end = finish if newline < 0 else newline
         if is_unit_line(text[position:line_end]):
+            if _ITEM_RE.match(text[position:line_end].strip()):
+                line_end = _wrapped_end(text, position, line_end, finish)
             if prose_start < position:
                 segments.append((prose_start, position, False))
             segments.append((position, line_end, True))
@@ -163,6 +165,22 @@ def _segments(text: str, begin: int, finish: int) -> list[tuple[int, int, bool]]
     if prose_start < finish:
         segments.append((prose_start, finish, False))
     return [(start, end, unit) for start, end, unit in segments if text[start:end].strip()]
+
+
+def _wrapped_end(text: str, start: int, line_end: int, finish: int) -> int:
+    """The end of the list item on the line ``text[start:line_end]``: that line and the lines after
+    it that go on its sentence (hard-wrapped, starting in lower case: "2. ... (e.g." then
+    "uncooperative with treatment plan)."), up to ``finish``. An item introducing a list of its
+    own (ending ":") ends with its line."""
+    if text[start:line_end].rstrip().endswith(":"):
+        return line_end
+    while line_end < finish:
+        newline = text.find("\n", line_end + 1, finish)
+        following = text[line_end + 1 : finish if newline < 0 else newline]
+        if not following.strip() or not following.lstrip()[0].islower() or is_unit_line(following):
+            break
+        line_end = finish if newline < 0 else newline
+    return line_end
 
 
 def is_unit_line(line: str) -> bool:

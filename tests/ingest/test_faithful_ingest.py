@@ -104,6 +104,23 @@ def test_a_nested_list_gives_its_items_their_own_lead_in_and_the_outer_list_goes
     assert lead["Renewals last 6 months."] is None
 
 
+def test_a_list_item_wrapped_onto_the_next_line_stays_one_item_and_the_list_goes_on() -> None:
+    # A PDF line break after "(e.g." put the rest of item 2 on a line of its own; items 3 and 4
+    # had lost their lead-in, and a "whole list" answer stopped at item 2.
+    text = ("Report the add-on only when one of these is present:\n"
+            "1. Conflict among participants that slows the visit.\n"
+            "2. A caregiver who disrupts care (e.g.\nrefusing the plan, shouting).\n"
+            "3. A report to an agency during the visit.\n"
+            "4. Toys or devices used to overcome a barrier.\n\nThe note names the factor.")
+    document = Document("d", "D", "T", None, (), None, text, "d.md")
+    sentences = with_context(document, split_sentences(document))
+    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    item = "2. A caregiver who disrupts care (e.g.\nrefusing the plan, shouting)."
+    assert item in lead, sorted(lead)
+    assert lead[item] == lead["4. Toys or devices used to overcome a barrier."] == text.split("\n")[0]
+    assert lead["The note names the factor."] is None
+
+
 @needs_field_cases
 def test_field_case_c01_pdf_code_table_rows_keep_their_headers() -> None:
     extracted = extract(next((FIELD / "c01-pdf-code-table").glob("*.pdf")))
