@@ -176,13 +176,19 @@ class EvidenceSet:
         """The exact text the unit cites."""
         return self.documents[unit.doc_id].text[unit.start : unit.end]
 
-    def following_items(self, unit: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
-        """The list items introduced by ``unit`` (a lead-in), in order, at most ``limit``."""
+    def following_items(self, unit: EvidenceUnit, limit: int, *, nested: bool = False) -> list[EvidenceUnit]:
+        """The list items introduced by ``unit`` (a lead-in), in order, at most ``limit`` of them;
+        with ``nested``, the items of lists nested under them too, each after its own lead-in
+        (those count towards ``limit`` as well)."""
         items: list[EvidenceUnit] = []
         within: set[int] = set()  # the items and the units of lists nested under them
         for other in self.units[unit.position + 1 : unit.position + 1 + limit * 2]:
             if other.doc_id == unit.doc_id and other.lead_in in within:
                 within.add(other.position)  # an item of a nested list: the list goes on after it
+                if nested:
+                    items.append(other)
+                    if len(items) >= limit:
+                        break
                 continue
             if other.doc_id != unit.doc_id or other.lead_in != unit.position:
                 if items:

@@ -54,7 +54,12 @@ _META = frozenset(
 _LIST = re.compile(
     r"\b(list|all( of)?( the)?|full|every|each|which (\w+ )?(codes|states|drugs|services|ones|criteria|conditions|"
     r"modifiers|diagnos\w+)|what (\w+ )?(codes|states|drugs|services|criteria|conditions|modifiers|are the)|"
-    r"codes)\b",
+    r"codes)\b|"
+    # "which depression rating scales will UHC accept?", "what documents are needed?": a plural asked
+    # for, then the verb or the end of the question
+    r"\b(which|what) ([a-z-]+ ){0,2}?(?!(?:doe|ha|wa|i|thi)s\b)[a-z-]{2,}[^su\W]s "
+    r"(are|were|will|would|do|does|did|can|could|should|must|may|might|need|qualify|count|have|get)\b|"
+    r"\b(which|what) ([a-z-]+ ){0,2}?[a-z-]{2,}[^su\W]s\s*\?",
     re.I,
 )
 # "Which code from the plan's list ...?" asks for one code, whatever list it is taken from.

@@ -123,7 +123,8 @@ class Composer:
         """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
         units = self.evidence.units
         introduces = unit.text.rstrip().endswith(":")
-        own = self.evidence.following_items(unit, _MAX_ITEMS) if introduces else []
+        # A whole list asked: nested lists too ("including but not limited to:" and its items).
+        own = self.evidence.following_items(unit, _MAX_ITEMS, nested=wants_list) if introduces else []
         if unit.kind == "sentence" and introduces:
             return [unit, *own]
         if unit.lead_in is None:
@@ -135,7 +136,7 @@ class Composer:
             return [lead, unit, *own]
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
-            return [*outer, lead, *self.evidence.following_items(lead, _MAX_ITEMS)]
+            return [*outer, lead, *self.evidence.following_items(lead, _MAX_ITEMS, nested=True)]
         return [*outer, lead, unit]
 
     def _render(self, group: list[EvidenceUnit], score: float) -> str:

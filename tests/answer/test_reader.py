@@ -238,6 +238,19 @@ def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: Gro
     assert "of the 2 items" not in answer.text, answer.text
 
 
+def test_5_a_whole_list_asked_includes_the_lists_nested_under_its_items(with_renewal: GroundedAnswerer) -> None:
+    answer = answered(with_renewal, "list every case where Oakmere won't renew Brenzavir")
+    for item in ("condition other than the approved one", "Missed infusions", "zelmoprine", "corbaxin", "ostravine"):
+        assert item in answer.text, (item, answer.text)
+
+
+def test_5_which_plural_asks_for_the_whole_list(with_renewal: GroundedAnswerer) -> None:
+    # No "list" or "all" in it: "which other medications would ..." asks for every one of them.
+    answer = answered(with_renewal, "which other medications would block an Oakmere Brenzavir renewal?")
+    for drug in ("zelmoprine", "talvudine", "corbaxin", "ferrolide", "ostravine"):
+        assert drug in answer.text, (drug, answer.text)
+
+
 def test_4_a_duration_written_in_shorthand_answers_how_long(with_renewal: GroundedAnswerer) -> None:
     # "45 mins" is a length of time as much as "45 minutes"; "issued for 6 months" is another one.
     answer = answered(with_renewal, "how long does an Oakmere Brenzavir infusion visit last?")
