@@ -39,6 +39,8 @@ _OPENING = 300  # characters of a document's text that may name who it is from
 _CONTINUING_SHARE = 0.75
 # Words of an earlier turn rarer than this in English name its topic ("spravato", "TMS", "bariatric").
 _TOPIC_ZIPF = 2.5
+# An acronym names a thing however common its letters are elsewhere ("TMS", "OSA"): a topic too.
+_ACRONYM = re.compile(r"[A-Z]{2,5}s?")
 _DEFINITION = re.compile(r"^\s*(what(?:'s| is| does)|define|meaning of|describe)\b|\b(describe|mean|stand for)\b", re.I)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
@@ -247,13 +249,14 @@ class QuestionReader:
         return bool(content) and known >= _CONTINUING_SHARE * len(content)
 
     def _carried_topic(self, previous: str, follow_up: str) -> list[str]:
-        """The rare words of ``previous`` that the documents use and ``follow_up`` does not: what the
-        conversation is about ("spravato", "TMS"), which "how long does that approval last?" asks of."""
+        """The rare words and acronyms of ``previous`` that the documents use and ``follow_up`` does
+        not: what the conversation is about ("spravato", "TMS"), which "how long does that approval
+        last?" asks of."""
         own = {w.lower() for w in _WORD.findall(follow_up)}
         return [
             w for w in dict.fromkeys(_WORD.findall(previous))
             if len(w) > 2 and not w.isdigit() and w.lower() not in own and w.lower() not in _STOP
-            and w.lower() in self.vocabulary and zipf_frequency(w.lower(), "en") < _TOPIC_ZIPF
+            and w.lower() in self.vocabulary and (zipf_frequency(w.lower(), "en") < _TOPIC_ZIPF or _ACRONYM.fullmatch(w))
         ]
 
     def carried_names(self, previous: str, follow_up: str) -> list[str]:

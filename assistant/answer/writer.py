@@ -15,9 +15,12 @@ from assistant.answer.checks import citation_is_exact, markers_resolve
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.phrasebook import Phrasings
 from assistant.errors import AnswerIntegrityError
+from assistant.ingest.context import introduces_list
 from assistant.models import UNKNOWN_PUBLISHER, Citation, Conflict, ConflictClaim, ConflictSpec, Fact
 
 _MAX_ITEMS = 12
+_SHORT_LIST = 4  # items of a list quoted whole whichever of them is chosen
+_MAX_LIST_UNITS = 24  # a whole list asked, with the lists nested under its items
 _COUNTED_ITEMS = 50  # items counted to say how many of a list an answer leaves out
 
 
@@ -122,9 +125,9 @@ class Composer:
     def _group(self, unit: EvidenceUnit, wants_list: bool) -> list[EvidenceUnit]:
         """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
         units = self.evidence.units
-        introduces = unit.text.rstrip().endswith(":")
+        introduces = introduces_list(unit.text)
         # A whole list asked: nested lists too ("including but not limited to:" and its items).
-        own = self.evidence.following_items(unit, _MAX_ITEMS, nested=wants_list) if introduces else []
+        own = self.evidence.following_items(unit, _MAX_LIST_UNITS if wants_list else _MAX_ITEMS, nested=wants_list) if introduces else []
         if unit.kind == "sentence" and introduces:
             return [unit, *own]
         if unit.lead_in is None:
@@ -136,7 +139,11 @@ class Composer:
             return [lead, unit, *own]
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
-            return [*outer, lead, *self.evidence.following_items(lead, _MAX_ITEMS, nested=True)]
+            return [*outer, lead, *self.evidence.following_items(lead, _MAX_LIST_UNITS, nested=True)]
+        siblings = self.evidence.following_items(lead, _SHORT_LIST + 1)
+        if unit.kind != "row" and len(siblings) <= _SHORT_LIST:
+            # A short list is read whole: one criterion of "all of the following" is no answer alone.
+            return [*outer, lead, *siblings]
         return [*outer, lead, unit]
 
     def _render(self, group: list[EvidenceUnit], score: float) -> str:

@@ -16,6 +16,15 @@ from assistant.models import Document, Sentence, SentenceKind
 _ITEM = re.compile(r"^[ \t]*(?:[-*•◦▪●]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))[ \t]+")
 # How many sentences back a lead-in may stand (a long list).
 _LOOKBACK = 60
+# A lead-in whose colon the source left out: "One of the following", "all of the following criteria".
+_OPEN_LEAD = re.compile(r"\bthe following(?:\s+[\w-]+){0,2}\s*$", re.I)
+
+
+def introduces_list(text: str) -> bool:
+    """Whether a sentence introduces a list: it ends with ":", or with "the following" and at most
+    two more words and no punctuation ("One of the following")."""
+    stripped = text.rstrip()
+    return stripped.endswith(":") or bool(_OPEN_LEAD.search(stripped))
 
 
 def with_context(document: Document, sentences: list[Sentence]) -> list[Sentence]:
@@ -41,10 +50,11 @@ def sentence_kind(text: str, start: int, end: int) -> SentenceKind:
 def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind) -> tuple[int, int] | None:
     """The span of the line introducing the list of the sentence starting at ``start``.
 
-    An item or row: the nearest earlier line ending with ':' that only items (or rows) of the same
-    kind separate from it (an item ending with ':' introduces a nested list). Items indented deeper
-    than this one belong to a nested list that has ended: the item that introduced them is this
-    one's sibling. Running text: the line just before it when that ends with ':', or the lead-in of
+    An item or row: the nearest earlier line introducing a list (``introduces_list``) that only
+    items (or rows) of the same kind separate from it (an item introducing one starts a nested
+    list). Items indented deeper than this one belong to a nested list that has ended: the item
+    that introduced them is this one's sibling. Running text: the line just before it when that
+    introduces a list, or the lead-in of
     the line before when that reads as a list entry whose marker the PDF lost (it ends with ';',
     ', or', ', and', or no full stop and no blank line follows it).
     """
@@ -53,7 +63,7 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
     if kind == "sentence":
         previous = earlier[-1]
         before = text[previous.start : previous.end].rstrip()
-        if before.endswith(":"):
+        if introduces_list(before):
             return (previous.start, previous.end)
         if previous.lead_in is not None and before.endswith((";", "; or", "; and", ",")):
             return previous.lead_in
@@ -63,7 +73,7 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
     indent = _indent(text, start)
     nested = False
     for sentence in reversed(earlier[-_LOOKBACK:]):
-        ends_with_colon = text[sentence.start : sentence.end].rstrip().endswith(":")
+        ends_with_colon = introduces_list(text[sentence.start : sentence.end])
         if sentence.kind == kind:
             if _indent(text, sentence.start) > indent:
                 nested = True

@@ -238,6 +238,14 @@ def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: Gro
     assert "of the 2 items" not in answer.text, answer.text
 
 
+def test_5_a_short_list_is_quoted_whole_whichever_item_answers(with_renewal: GroundedAnswerer) -> None:
+    # One criterion of "all of the following" quoted alone reads as the whole rule.
+    answer = answered(with_renewal, "does Oakmere need a prescriber attestation for a Brenzavir renewal?")
+    assert "attests to continued benefit" in answer.text, answer.text
+    assert "No dose increase in the past 90 days" in answer.text, answer.text
+    assert "items under [" not in answer.text, answer.text
+
+
 def test_5_a_whole_list_asked_includes_the_lists_nested_under_its_items(with_renewal: GroundedAnswerer) -> None:
     answer = answered(with_renewal, "list every case where Oakmere won't renew Brenzavir")
     for item in ("condition other than the approved one", "Missed infusions", "zelmoprine", "corbaxin", "ostravine"):
@@ -517,6 +525,14 @@ def test_10_a_follow_up_with_its_own_question_keeps_the_topic_before(with_progra
     answer = answered(with_program, "Larkspur Velmora - what is needed for the initial approval?", "how long does that approval last?")
     assert "Velmora" in answer.query  # the rare word of the turn before: what the conversation is about
     assert "issued for 6 months" in answer.text
+
+
+def test_10_a_follow_up_keeps_an_acronym_topic_however_common_its_letters(with_renewal: GroundedAnswerer) -> None:
+    # "ECT" is frequent English letters (a zipf above the rare-word cut), yet it is what the
+    # conversation is about; the follow-up was searched without it and abstained.
+    answer = answered(with_renewal, "can an Oakmere member get a 2nd round of ECT?", "what response did they need to show on the first course?")
+    assert "ECT" in answer.query, answer.query
+    assert not answer.abstained and "40 percent" in answer.text, answer.text
 
 
 def test_5_a_list_quoted_in_part_says_how_much_of_it_is_left_out(with_program: GroundedAnswerer) -> None:

@@ -104,6 +104,16 @@ def test_a_nested_list_gives_its_items_their_own_lead_in_and_the_outer_list_goes
     assert lead["Renewals last 6 months."] is None
 
 
+def test_a_lead_in_whose_colon_the_source_left_out_still_introduces_its_list() -> None:
+    text = ("Surgery is covered when the member meets one of the following\n"
+            "- A BMI of 40 or more\n- A BMI of 35 or more with a comorbidity\n\nThe plan reviews each case.")
+    document = Document("d", "D", "T", None, (), None, text, "d.md")
+    sentences = with_context(document, split_sentences(document))
+    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    assert lead["A BMI of 40 or more"] == lead["A BMI of 35 or more with a comorbidity"] == text.split("\n")[0]
+    assert lead["The plan reviews each case."] is None
+
+
 def test_a_list_item_wrapped_onto_the_next_line_stays_one_item_and_the_list_goes_on() -> None:
     # A PDF line break after "(e.g." put the rest of item 2 on a line of its own; items 3 and 4
     # had lost their lead-in, and a "whole list" answer stopped at item 2.
