@@ -52,16 +52,19 @@ class Composer:
         if not leads:
             return ""
         lead = leads[-1]
-        items = self.evidence.following_items(lead, _COUNTED_ITEMS)
-        # The items marked like the first ("(1)", "(2)", ...): a next level's "2. Reauthorization" that
-        # the PDF's layout put under the same lead-in is not one of them.
-        style = _marker(items[0].text) if items else ""
-        siblings = {u.position for u in itertools.takewhile(lambda u: _marker(u.text) == style, items)}
+        siblings = {u.position for u in self._siblings(lead, _COUNTED_ITEMS)}
         quoted = sum(1 for u in group if u.position in siblings)
         total = len(siblings)
         if not quoted or quoted >= total:
             return ""
         return f" ({quoted} of the {total} items under [{self.cite(lead, score)}]; the others are in the source)"
+
+    def _siblings(self, lead: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
+        """The items of ``lead``'s list marked like the first ("(1)", "(2)", ...): a next level's
+        "2. Reauthorization" that the PDF's layout put under the same lead-in is not one of them."""
+        items = self.evidence.following_items(lead, limit)
+        style = _marker(items[0].text) if items else ""
+        return list(itertools.takewhile(lambda u: _marker(u.text) == style, items))
 
     def closest(self, units: list[tuple[EvidenceUnit, float]], limit: int) -> list[int]:
         """Markers for the closest units shown with an abstention."""
@@ -140,8 +143,8 @@ class Composer:
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
             return [*outer, lead, *self.evidence.following_items(lead, _MAX_LIST_UNITS, nested=True)]
-        siblings = self.evidence.following_items(lead, _SHORT_LIST + 1)
-        if unit.kind != "row" and len(siblings) <= _SHORT_LIST:
+        siblings = self._siblings(lead, _SHORT_LIST + 1)
+        if unit.kind != "row" and unit in siblings and len(siblings) <= _SHORT_LIST:
             # A short list is read whole: one criterion of "all of the following" is no answer alone.
             return [*outer, lead, *siblings]
         return [*outer, lead, unit]
