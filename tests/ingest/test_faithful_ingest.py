@@ -44,6 +44,13 @@ def sentences_of(extracted: Extracted) -> list[str]:
     return [document.text[s.start : s.end] for s in split_sentences(document)]
 
 
+def leads_of(text: str) -> dict[str, str | None]:
+    """Each sentence of a Markdown ``text`` with the text of its list's lead-in (None without one)."""
+    document = Document("d", "D", "T", None, (), None, text, "d.md")
+    sentences = with_context(document, split_sentences(document))
+    return {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+
+
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
@@ -95,9 +102,7 @@ def test_rows_list_items_and_headings_are_separate_sentence_units() -> None:
 def test_a_nested_list_gives_its_items_their_own_lead_in_and_the_outer_list_goes_on() -> None:
     text = ("Renewal needs all of the following:\n\n- An attestation\n- A recent score on one of these scales:\n"
             "  - Kestrel Index\n  - Marlow Score\n- No dose increase in 90 days\n\nRenewals last 6 months.")
-    document = Document("d", "D", "T", None, (), None, text, "d.md")
-    sentences = with_context(document, split_sentences(document))
-    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    lead = leads_of(text)
     assert lead["Kestrel Index"] == lead["Marlow Score"] == "A recent score on one of these scales:"
     # The nested list ended: the outer list goes on, and a paragraph after a blank line is no item.
     assert lead["No dose increase in 90 days"] == "Renewal needs all of the following:"
@@ -107,9 +112,7 @@ def test_a_nested_list_gives_its_items_their_own_lead_in_and_the_outer_list_goes
 def test_a_lead_in_whose_colon_the_source_left_out_still_introduces_its_list() -> None:
     text = ("Surgery is covered when the member meets one of the following\n"
             "- A BMI of 40 or more\n- A BMI of 35 or more with a comorbidity\n\nThe plan reviews each case.")
-    document = Document("d", "D", "T", None, (), None, text, "d.md")
-    sentences = with_context(document, split_sentences(document))
-    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    lead = leads_of(text)
     assert lead["A BMI of 40 or more"] == lead["A BMI of 35 or more with a comorbidity"] == text.split("\n")[0]
     assert lead["The plan reviews each case."] is None
 
@@ -122,9 +125,7 @@ def test_a_list_item_wrapped_onto_the_next_line_stays_one_item_and_the_list_goes
             "2. A caregiver who disrupts care (e.g.\nrefusing the plan, shouting).\n"
             "3. A report to an agency during the visit.\n"
             "4. Toys or devices used to overcome a barrier.\n\nThe note names the factor.")
-    document = Document("d", "D", "T", None, (), None, text, "d.md")
-    sentences = with_context(document, split_sentences(document))
-    lead = {text[s.start : s.end]: text[s.lead_in[0] : s.lead_in[1]] if s.lead_in else None for s in sentences}
+    lead = leads_of(text)
     item = "2. A caregiver who disrupts care (e.g.\nrefusing the plan, shouting)."
     assert item in lead, sorted(lead)
     assert lead[item] == lead["4. Toys or devices used to overcome a barrier."] == text.split("\n")[0]
