@@ -19,7 +19,6 @@ from assistant.ingest.context import introduces_list
 from assistant.models import UNKNOWN_PUBLISHER, Citation, Conflict, ConflictClaim, ConflictSpec, Fact
 
 _MAX_ITEMS = 12
-_SHORT_LIST = 4  # items of a list quoted whole whichever of them is chosen
 _MAX_LIST_UNITS = 24  # a whole list asked, with the lists nested under its items
 _COUNTED_ITEMS = 50  # items counted to say how many of a list an answer leaves out
 
@@ -143,10 +142,6 @@ class Composer:
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
             return [*outer, lead, *self.evidence.following_items(lead, _MAX_LIST_UNITS, nested=True)]
-        siblings = self._siblings(lead, _SHORT_LIST + 1)
-        if unit.kind != "row" and unit in siblings and len(siblings) <= _SHORT_LIST:
-            # A short list is read whole: one criterion of "all of the following" is no answer alone.
-            return [*outer, lead, *siblings]
         return [*outer, lead, unit]
 
     def _render(self, group: list[EvidenceUnit], score: float) -> str:

@@ -240,14 +240,6 @@ def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: Gro
     assert "of the 2 items" not in answer.text, answer.text
 
 
-def test_5_a_short_list_is_quoted_whole_whichever_item_answers(with_renewal: GroundedAnswerer) -> None:
-    # One criterion of "all of the following" quoted alone reads as the whole rule.
-    answer = answered(with_renewal, "does Oakmere need a prescriber attestation for a Brenzavir renewal?")
-    assert "attests to continued benefit" in answer.text, answer.text
-    assert "No dose increase in the past 90 days" in answer.text, answer.text
-    assert "items under [" not in answer.text, answer.text
-
-
 def test_5_a_whole_list_asked_includes_the_lists_nested_under_its_items(with_renewal: GroundedAnswerer) -> None:
     answer = answered(with_renewal, "list every case where Oakmere won't renew Brenzavir")
     for item in ("condition other than the approved one", "Missed infusions", "zelmoprine", "corbaxin", "ostravine"):
