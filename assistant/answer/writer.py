@@ -51,19 +51,16 @@ class Composer:
         if not leads:
             return ""
         lead = leads[-1]
-        siblings = {u.position for u in self._siblings(lead, _COUNTED_ITEMS)}
+        items = self.evidence.following_items(lead, _COUNTED_ITEMS)
+        # The items marked like the first ("(1)", "(2)", ...): a next level's "2. Reauthorization" that
+        # the PDF's layout put under the same lead-in is not one of them.
+        style = _marker(items[0].text) if items else ""
+        siblings = {u.position for u in itertools.takewhile(lambda u: _marker(u.text) == style, items)}
         quoted = sum(1 for u in group if u.position in siblings)
         total = len(siblings)
         if not quoted or quoted >= total:
             return ""
         return f" ({quoted} of the {total} items under [{self.cite(lead, score)}]; the others are in the source)"
-
-    def _siblings(self, lead: EvidenceUnit, limit: int) -> list[EvidenceUnit]:
-        """The items of ``lead``'s list marked like the first ("(1)", "(2)", ...): a next level's
-        "2. Reauthorization" that the PDF's layout put under the same lead-in is not one of them."""
-        items = self.evidence.following_items(lead, limit)
-        style = _marker(items[0].text) if items else ""
-        return list(itertools.takewhile(lambda u: _marker(u.text) == style, items))
 
     def closest(self, units: list[tuple[EvidenceUnit, float]], limit: int) -> list[int]:
         """Markers for the closest units shown with an abstention."""
@@ -128,8 +125,11 @@ class Composer:
         """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
         units = self.evidence.units
         introduces = introduces_list(unit.text)
-        # A whole list asked: nested lists too ("including but not limited to:" and its items).
-        own = self.evidence.following_items(unit, _MAX_LIST_UNITS if wants_list else _MAX_ITEMS, nested=wants_list) if introduces else []
+        own: list[EvidenceUnit] = []
+        if introduces:
+            # A whole list asked: nested lists too ("including but not limited to:" and its items).
+            limit = _MAX_LIST_UNITS if wants_list else _MAX_ITEMS
+            own = self.evidence.following_items(unit, limit, nested=wants_list)
         if unit.kind == "sentence" and introduces:
             return [unit, *own]
         if unit.lead_in is None:

@@ -54,9 +54,9 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
     items (or rows) of the same kind separate from it (an item introducing one starts a nested
     list). Items indented deeper than this one belong to a nested list that has ended: the item
     that introduced them is this one's sibling. Running text: the line just before it when that
-    introduces a list, or the lead-in of
-    the line before when that reads as a list entry whose marker the PDF lost (it ends with ';',
-    ', or', ', and', or no full stop and no blank line follows it).
+    introduces a list, or the lead-in of the line before when that reads as a list entry whose
+    marker the PDF lost (it ends with ';', ', or', ', and', or no full stop and no blank line
+    follows it).
     """
     if not earlier:
         return None
@@ -73,17 +73,17 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
     indent = _indent(text, start)
     nested = False
     for sentence in reversed(earlier[-_LOOKBACK:]):
-        ends_with_colon = introduces_list(text[sentence.start : sentence.end])
+        introduces = introduces_list(text[sentence.start : sentence.end])
         if sentence.kind == kind:
             if _indent(text, sentence.start) > indent:
                 nested = True
                 continue
-            if ends_with_colon and not nested:
+            if introduces and not nested:
                 return (sentence.start, sentence.end)
             if sentence.lead_in is not None:
                 return sentence.lead_in
             continue
-        if sentence.kind == "sentence" and ends_with_colon:
+        if sentence.kind == "sentence" and introduces:
             return (sentence.start, sentence.end)
         return None
     return None

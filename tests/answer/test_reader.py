@@ -211,9 +211,7 @@ def test_4_how_long_is_answered_by_a_duration_not_by_a_list_number(with_program:
     answer = answered(with_program, "how long is a Larkspur approval of Velmora good for?")
     assert "issued for 6 months" in answer.text
     # "1. Initial authorization" numbers a list: a quote whose only number is a list's is no answer.
-    # (The other criterion of a short list quoted for a "4 weeks" item may stand beside it.)
-    bare = [c.quote for c in answer.citations if not (re.search(r"\d+ (weeks|months)", c.quote) or c.quote.endswith(":"))]
-    assert not any(re.match(r"\d+\.\s", q) for q in bare), bare
+    assert all(re.search(r"\d+ (weeks|months)", c.quote) or c.quote.endswith(":") for c in answer.citations)
 
 
 def test_4_how_many_of_a_noun_needs_that_noun_counted(with_program: GroundedAnswerer) -> None:
