@@ -384,7 +384,8 @@ _MEASURE_WORDS = {
     "months": {"month", "months", "mo", "mos"},
     "years": {"year", "years", "yr", "yrs"},
     "units": {"unit", "units"},
-    "sessions": {"session", "sessions", "visit", "visits", "treatment", "treatments", "times"},
+    "sessions": {"session", "sessions", "visit", "visits", "treatment", "treatments"},
+    "times": {"times"},
     "bmi": {"bmi"},
     "age": {"age"},
     "percent": {"percent", "%"},
@@ -399,7 +400,14 @@ _MEASURED = {
     "months": re.compile(rf"{_NUMBER}[- ]?(?:months?|mos?)\b|\bmonthly\b|\byear\b", re.I),
     "years": re.compile(rf"{_NUMBER}[- ]?(?:years?|yrs?)\b|\bannual(?:ly)?\b", re.I),
     "units": re.compile(rf"{_NUMBER}\s*units?\b|\bx\s*\d\b|\bonce\b|\bunits? of\b", re.I),
-    "sessions": re.compile(rf"{_NUMBER}\s*(?:\w+ )?(?:sessions?|visits?|treatments?|times)\b|\b(?:once|twice)\b", re.I),
+    # Sessions are counted ("36 sessions") or given a rate ("twice weekly"); "once per treatment
+    # episode" says how often a code is billed, not how many sessions.
+    "sessions": re.compile(
+        rf"{_NUMBER}\s*(?:\w+ )?(?:sessions?|visits?|treatments?|times)\b|"
+        r"\b(?:once|twice)\s+(?:a\s+|per\s+|each\s+|every\s+)?(?:day|week|month|year|daily|weekly|monthly)\b",
+        re.I,
+    ),
+    "times": re.compile(rf"{_NUMBER}\s*(?:\w+ )?(?:times|sessions?|visits?|units?)\b|\b(?:once|twice)\b", re.I),
     "bmi": re.compile(r"\bBMI\b[^.;]{0,30}\d|\d+(?:\.\d+)?\s*kg/m", re.I),
     "age": re.compile(rf"\bage[sd]?\s*(?:of\s*)?{_NUMBER}|{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*years? (?:of age|old)|\b\d+\s*(?:-|–|to)\s*\d+ years\b", re.I),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*(?:%|percent)", re.I),

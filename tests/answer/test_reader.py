@@ -531,3 +531,18 @@ def test_5_a_list_quoted_in_part_says_how_much_of_it_is_left_out(with_program: G
     answer = answered(with_program, "does Larkspur require a diagnosis of chronic cluster headache for Velmora?")
     assert "Diagnosis of chronic cluster headache" in answer.text
     assert "1 of the 2 items under [" in answer.text  # the other criterion is not quoted, and the answer says so
+
+
+@pytest.fixture(scope="module")
+def with_criteria(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a device policy with numeric coverage criteria."""
+    return _ingest("with-criteria", ["fenwick-nightward-policy.md"], tmp_path_factory, real_embedder)
+
+
+def test_4_how_many_sessions_needs_sessions_counted_not_a_billing_frequency(with_criteria: GroundedAnswerer) -> None:
+    # "may be billed once per treatment course" says how often a visit is billed, not how many
+    # sessions a course has; "how many times" is answered by it.
+    answer = with_criteria.answer(["how many Nightward titration sessions does Fenwick allow per course?"])
+    assert answer.abstained, answer.text
+    answer = answered(with_criteria, "how many times can the Fenwick Nightward titration planning visit be billed?")
+    assert "once per treatment course" in answer.text, answer.text
