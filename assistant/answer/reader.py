@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.answer.abstain import Verdict, choose, missing_names
+from assistant.answer.criteria import MAX_CHECKS, checked, comparisons
 from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
@@ -31,6 +32,7 @@ from assistant.retrieve import RetrievalMode, RetrievalSettings, retrieve
 from assistant.store.hybrid import HybridIndex
 
 _CLOSEST = 3
+_CRITERIA_ITEMS = 24  # list items held against a case's numbers, beside the quoted ones
 # Passages retrieved per question whose units become candidates with their passage's rank.
 _PASSAGES = 10
 
@@ -160,6 +162,8 @@ class EvidenceReader:
                 quoted.update(unit.position for unit, _ in chosen)
                 if chosen:
                     sentences += composer.claims(chosen, asked.wants_list)
+            check = self._criteria_check(question, [s for _, v in answered for s in v.chosen], composer)
+            sentences += [check] if check else []
             notes = list(dict.fromkeys(v.note for _, v in answered if v.note))
             notes += [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
             text = " ".join([*sentences, *notes])
@@ -184,6 +188,24 @@ class EvidenceReader:
             intent=question.expects,
             conflicts=composer.conflicts(conflicts),
         )
+
+    def _criteria_check(self, question: Question, chosen: list[Scored], composer: Composer) -> str | None:
+        """"BMI 34 ... does she meet the criteria?": the question's numbers held against the thresholds
+        of the quoted units and of the other items of the lists they sit in (each cited), or None."""
+        units: dict[int, tuple[EvidenceUnit, float]] = {}
+        for scored in chosen:
+            unit = scored.unit
+            lead = self.evidence.units[unit.lead_in] if unit.lead_in is not None else unit
+            for member in (unit, *self.evidence.following_items(lead, _CRITERIA_ITEMS)):
+                units.setdefault(member.position, (member, scored.score))
+        stating: list[tuple[EvidenceUnit, float]] = []
+        count = 0
+        for unit, score in units.values():
+            found = len(comparisons(question.query, [(unit.text, 0)]))
+            if found and count < MAX_CHECKS:  # only the units whose comparisons are said get cited
+                stating.append((unit, score))
+                count += found
+        return checked(question.query, [(u.text, composer.cite(u, score)) for u, score in stating])
 
     def rank(self, question: Question) -> list[Scored]:
         """Candidate evidence for ``question``, best first (facts out of force on its date left out).
