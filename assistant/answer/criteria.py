@@ -3,7 +3,7 @@
 "UHC pt, BMI 34 with type 2 diabetes - does she meet the criteria?" is answered by quoting the
 criteria; whether 34 meets "BMI ≥ 35 kg/m2 – 39.9 kg/m2" is arithmetic the reader can do for the
 user, each comparison cited to the quote that states the threshold:
-'BMI 34 does not meet "BMI ≥ 35 kg/m2 – 39.9 kg/m2" [1]'. Nothing is judged but the numbers; the
+'BMI 34 is outside "BMI ≥ 35 kg/m2 – 39.9 kg/m2" [1]'. Nothing is judged but the numbers; the
 quotes stay the answer, with their qualifiers ("in individuals of Asian descent").
 
 A value is a labelled number ("BMI 34", "AHI of 22"), an age ("44 y/o") or a duration ("10 wks",
@@ -192,6 +192,6 @@ def comparisons(question: str, quotes: list[tuple[str, int]]) -> list[str]:
                 if value.measure != threshold.measure or (value.written, threshold.written) in seen:
                     continue
                 seen.add((value.written, threshold.written))
-                verb = "meets" if threshold.admits(value.number) else "does not meet"
+                verb = "meets" if threshold.admits(value.number) else "is outside"
                 out.append(f'{value.written} {verb} "{threshold.written}" [{marker}]')
     return out

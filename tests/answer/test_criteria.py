@@ -44,9 +44,9 @@ def test_each_threshold_of_the_same_measure_is_checked_and_cited() -> None:
     found = comparisons("pt is 30 y/o, BMI 37 w/ diabetes, tried diet 10 wks - does he meet the criteria?", quotes)
     assert found == [
         '30 y/o meets "21 years or older" [1]',
-        'BMI 37 does not meet "BMI ≥ 40 kg/m2" [1]',
+        'BMI 37 is outside "BMI ≥ 40 kg/m2" [1]',
         'BMI 37 meets "BMI ≥ 35 kg/m2" [1]',
-        '10 wks does not meet "at least 12 weeks" [2]',
+        '10 wks is outside "at least 12 weeks" [2]',
     ]
     # A question asking for a number, not whether a case meets something, gets no check.
     assert comparisons("what BMI does the policy want? pt BMI 37", quotes) == []

@@ -550,7 +550,7 @@ def test_4_how_many_sessions_needs_sessions_counted_not_a_billing_frequency(with
 
 def test_8_the_numbers_of_a_case_are_held_against_the_quoted_criteria(with_criteria: GroundedAnswerer) -> None:
     answer = answered(with_criteria, "Fenwick pt, 58 y/o, BMI 34, AHI 30 on the sleep study - does he meet the Nightward criteria?")
-    assert 'BMI 34 does not meet "BMI ≤ 32 kg/m2"' in answer.text, answer.text
+    assert 'BMI 34 is outside "BMI ≤ 32 kg/m2"' in answer.text, answer.text
     assert 'AHI 30 meets "AHI of 15 to 65"' in answer.text, answer.text
     # Each comparison is cited to the quote that states its threshold.
     check = answer.text[answer.text.index("Held against") :]
