@@ -136,6 +136,7 @@ class EvidenceSet:
             if unit.modifiers:
                 self.document_modifiers[unit.doc_id] = self.document_modifiers.get(unit.doc_id, frozenset()) | unit.modifiers
         self.descriptive = _descriptive(units)
+        self.references = _reference_lists(units)
         # Table rows keyed by a code in their first cell ("Code: 0991T; Description: ..."), with the
         # kinds of those codes, by document: the code tables a list question is answered from.
         self.code_rows: dict[str, list[tuple[EvidenceUnit, frozenset[str]]]] = {}
@@ -239,6 +240,28 @@ def _descriptive(units: list[EvidenceUnit]) -> frozenset[int]:
             elif _DESCRIPTIVE_HEADING.search(section or ""):  # "Description of Services > Obesity"
                 inside = True
         if inside:
+            found.add(unit.position)
+    return frozenset(found)
+
+
+# A line standing alone that names a reference list: a PDF often prints it as plain text, not a heading.
+_REFERENCES_LINE = re.compile(r"^\W*(bibliography|references|reference list|works cited|sources of information|citations)\W*$", re.I)
+
+
+def _reference_lists(units: list[EvidenceUnit]) -> frozenset[int]:
+    """Positions of the entries of reference lists: the units after a line "Bibliography" or
+    "References" up to the end of its section ("9. Feeley, BT, ... Journal of ..."); true to the
+    document, but no answer unless sources are asked about."""
+    found: set[int] = set()
+    document, section, inside = None, None, False
+    for unit in units:
+        if unit.kind == "fact":
+            continue
+        if (unit.doc_id, unit.section) != (document, section):
+            document, section, inside = unit.doc_id, unit.section, False
+        if _REFERENCES_LINE.match(unit.text):
+            inside = True
+        elif inside:
             found.add(unit.position)
     return frozenset(found)
 

@@ -121,6 +121,7 @@ _LITERATURE = re.compile(
 _CHANGE = re.compile(r"\b(annual review|updated|revised|clarified|reformatted|retired|added|removed|new policy|replaced)\b", re.I)
 _HISTORY_DATE = re.compile(r"\b\d{1,2}/(\d{1,2}/)?(19|20)?\d\d\b")
 _HISTORY_SECTION = re.compile(r"\b(references?|bibliography|sources|revision|history|change summary|changes)\b", re.I)
+_ASKS_SOURCES = re.compile(r"\b(bibliograph\w*|references?|literature|sources?|cites?|cited|citations?|studies|study|articles?|journals?)\b", re.I)
 _NUMBER_RANGE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to|through)\s*(\d{1,3})\b")
 _EACH_ADDITIONAL = re.compile(r"\beach additional (\d{1,3})\b", re.I)
 _QUESTION_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.]|\d)")
@@ -211,9 +212,11 @@ def rank(
     positions, dense, lexical = candidates(evidence, question, vector, passages)
     w = weights.vector()
     asks_change = question.expects == "date" or bool(_CHANGE.search(question.query))
+    # A reference list's entries answer only a question about the sources a document cites.
+    skipped = frozenset() if _ASKS_SOURCES.search(question.query) else evidence.references
     scored = []
     for position in positions:
-        if allowed is not None and position not in allowed:
+        if (allowed is not None and position not in allowed) or position in skipped:
             continue
         unit = evidence.units[position]
         marks = _marks(unit.text, unit.section or "")

@@ -556,3 +556,17 @@ def test_8_the_numbers_of_a_case_are_held_against_the_quoted_criteria(with_crite
     check = answer.text[answer.text.index("Held against") :]
     for marker in {int(m) for m in re.findall(r"\[(\d+)\]", check)}:
         assert any(c.marker == marker and ("BMI" in c.quote or "AHI" in c.quote or "years" in c.quote) for c in answer.citations)
+
+
+def test_9_a_reference_list_entry_answers_only_a_question_about_sources(with_criteria: GroundedAnswerer) -> None:
+    # "References" is a plain line in its section, as a PDF prints it; the entries under it share the
+    # question's words ("how often to bill a titration planning visit") but state no rule.
+    answer = answered(with_criteria, "how many times can Fenwick's Nightward titration planning visit be billed?")
+    assert "once per treatment course" in answer.text, answer.text
+    assert not any("Sleep Device Review" in c.quote for c in answer.citations), answer.text
+    reader = with_criteria.reader
+    ranked = reader.rank(reader.questions.read(["Fenwick Nightward titration visits and implant outcomes in adults?"]))
+    assert not any("Journal of Sleep Devices" in s.unit.text for s in ranked)
+    # Asked about the sources it cites, the entries are candidates again.
+    ranked = reader.rank(reader.questions.read(["which journal articles does the Fenwick Nightward policy cite?"]))
+    assert any("Journal of Sleep Devices" in s.unit.text for s in ranked[:10])
