@@ -153,10 +153,13 @@ def choose(
             return Verdict((), f"No passage says whether {what.rstrip('?.,')} is required.")
     if carrying and question.expects in REQUIRED_TYPES:
         giving = [s for s in carrying if _gives(s.unit, question, evidence)]
-        if not giving:
+        if carrying[0] not in giving:
             # The answer may follow the sentence that speaks of the question: "... the UB-04
-            # codes may not be copied. ... please contact the AHA at ub04@aha.org".
-            giving = _continuations(carrying[0], question, evidence)
+            # codes may not be copied. ... please contact the AHA at ub04@aha.org"; or lead its
+            # line: "Program: 3/2025; ...: Revised .... Removed requirement for ...". The best
+            # unit keeps its place, with that neighbour.
+            pair = _continuations(carrying[0], question, evidence)
+            giving = pair + [s for s in giving if s.unit.position not in {p.unit.position for p in pair}]
         if not giving:
             return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
         carrying = giving
@@ -208,22 +211,29 @@ _NEIGHBOURS = 2  # sentences either side of the best unit that may hold the answ
 
 
 def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) -> list[Scored]:
-    """The best unit with the nearest unit beside it in its section (at most ``_NEIGHBOURS`` away,
-    after before before) that holds the kind of answer asked, both with the best unit's score; or
-    nothing."""
+    """The best unit with the nearest unit beside it in its section (one on the same line first,
+    then at most ``_NEIGHBOURS`` away, after before before) that holds the kind of answer asked,
+    both with the best unit's score, in document order; or nothing."""
     unit = anchor.unit
     if unit.kind == "fact":
         return []
-    for distance in range(1, _NEIGHBOURS + 1):
-        for position in (unit.position + distance, unit.position - distance):
-            if not 0 <= position < len(evidence.units):
-                continue
-            other = evidence.units[position]
-            if other.doc_id != unit.doc_id or other.section != unit.section or other.kind == "fact":
-                continue
-            if _gives(other, question, evidence):
-                pair = [anchor, Scored(other, anchor.features, anchor.score)]
-                return pair if position > unit.position else pair[::-1]
+    text = evidence.documents[unit.doc_id].text
+    # A unit on the same line comes first (a table row or history entry split into sentences).
+    same_line = [
+        p for p in (unit.position - 1, unit.position + 1)
+        if 0 <= p < len(evidence.units) and evidence.units[p].doc_id == unit.doc_id and evidence.units[p].kind != "fact"
+        and "\n" not in text[min(unit.end, evidence.units[p].end) : max(unit.start, evidence.units[p].start)]
+    ]
+    order = [*same_line, *(p for d in range(1, _NEIGHBOURS + 1) for p in (unit.position + d, unit.position - d))]
+    for position in order:
+        if not 0 <= position < len(evidence.units):
+            continue
+        other = evidence.units[position]
+        if other.doc_id != unit.doc_id or other.section != unit.section or other.kind == "fact":
+            continue
+        if _gives(other, question, evidence):
+            pair = [anchor, Scored(other, anchor.features, anchor.score)]
+            return pair if position > unit.position else pair[::-1]
     return []
 
 

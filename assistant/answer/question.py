@@ -279,7 +279,9 @@ class QuestionReader:
                 names.append(name)
         words = [_bare(w.lower()) for w in _WORD.findall(query)]
         drugs = tuple(self.drugs.mentions(query))
-        variants: dict[str, set[str]] = {w: set(self.synonyms.get(w, ())) for w in words}
+        variants: dict[str, set[str]] = {w: {*self.synonyms.get(w, ()), *_REVISION_WORDS.get(w, ())} for w in words}
+        for phrase in _TAKEN_OUT.finditer(query):  # "when did they take out ..." is a removal too
+            variants.setdefault(phrase.group(1).lower(), set()).update(_REVISION_WORDS["drop"])
         for drug in drugs:
             for w in _WORD.findall(drug.written.lower()):
                 variants.setdefault(w, set()).update(drug.in_sources)
@@ -304,6 +306,16 @@ class QuestionReader:
             drugs=drugs,
             variants=tuple((w, tuple(sorted(n - {w}))) for w, n in variants.items() if n - {w}),
         )
+
+
+# How revision histories word a change ("Removed requirement for ...", "Added PHQ-9 ...") for the
+# words a question asks it with ("when did they drop ...", "stop requiring", "pull").
+_REMOVED = frozenset({"removed", "remove", "removal"})
+_REVISION_WORDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("drop", "dropped", "pull", "pulled", "stop", "stopped", "eliminate", "eliminated", "delete", "deleted"), _REMOVED),
+    **dict.fromkeys(("change", "changed", "modify", "modified"), frozenset({"updated", "revised"})),
+}
+_TAKEN_OUT = re.compile(r"\b(take|took|taken|taking)\s+out\b", re.I)
 
 
 def _bare(word: str) -> str:

@@ -570,3 +570,12 @@ def test_9_a_reference_list_entry_answers_only_a_question_about_sources(with_cri
     # Asked about the sources it cites, the entries are candidates again.
     ranked = reader.rank(reader.questions.read(["which journal articles does the Fenwick Nightward policy cite?"]))
     assert any("Journal of Sleep Devices" in s.unit.text for s in ranked[:10])
+
+
+def test_4_a_change_asked_in_other_words_gets_the_date_its_line_leads_with(with_criteria: GroundedAnswerer) -> None:
+    # The history says "Removed requirement ..." (its own sentence) after the date that leads its
+    # line; the question says "drop". The entry comes first, with its line's date.
+    answer = answered(with_criteria, "when did Fenwick drop the prior tonsil surgery requirement for Nightward?")
+    assert "Removed requirement for a prior tonsillectomy" in " ".join(c.quote for c in answer.citations[:2]), answer.text
+    # The entry's date, which leads its line, is quoted before any other entry's.
+    assert answer.text.index("5/2024") < min(answer.text.find(d) % 10_000 for d in ("2/2023", "9/2025")), answer.text
