@@ -191,12 +191,17 @@ class EvidenceReader:
 
     def _criteria_check(self, question: Question, chosen: list[Scored], composer: Composer) -> str | None:
         """"BMI 34 ... does she meet the criteria?": the question's numbers held against the thresholds
-        of the quoted units and of the other items of the lists they sit in (each cited), or None."""
+        of the quoted units and of the other items of the lists they sit in, and of the lists those
+        are items of (each cited), or None."""
         units: dict[int, tuple[EvidenceUnit, float]] = {}
         for scored in chosen:
             unit = scored.unit
-            lead = self.evidence.units[unit.lead_in] if unit.lead_in is not None else unit
-            for member in (unit, *self.evidence.following_items(lead, _CRITERIA_ITEMS)):
+            members = [unit]
+            lead = unit
+            for _ in range(2):  # its list, and the list that list is an item of ("... co-morbidities:" under "One of the following")
+                lead = self.evidence.units[lead.lead_in] if lead.lead_in is not None else lead
+                members += [lead, *self.evidence.following_items(lead, _CRITERIA_ITEMS)]
+            for member in members:
                 units.setdefault(member.position, (member, scored.score))
         stating: list[tuple[EvidenceUnit, float]] = []
         count = 0

@@ -189,12 +189,15 @@ def is_unit_line(line: str) -> bool:
     return bool(_ITEM_RE.match(stripped)) or is_table_row(stripped)
 
 
+_CONJUNCTIONS = frozenset({"or", "and", "and/or"})
+
+
 def is_table_row(line: str) -> bool:
     """Whether a line reads as a stored table row: ``Header: cell; Header: cell`` (most parts keyed
     by a short header), or short cells joined by ``; `` with no closing punctuation."""
     parts = line.strip().split("; ")
-    if len(parts) < 2:
-        return False
+    if len(parts) < 2 or parts[-1].strip().lower() in _CONJUNCTIONS:
+        return False  # "BMI ≥ 40 kg/m2; or" is a list item going on to the next, not a row
     keyed = sum(1 for part in parts if _KEYED_RE.match(part))
     if keyed >= 2 and keyed * 2 >= len(parts):
         return True

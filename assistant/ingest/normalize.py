@@ -18,6 +18,8 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffd]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Bullet glyphs (Unicode, and the private-use code points the Symbol and Wingdings fonts map them to).
 _BULLET_RE = re.compile(r"^[ \t]*[•●○◦▪▫■□◼◾‣⁃∙·\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf0a8][ \t]*", re.MULTILINE)
+# The letter "o" a Word sub-bullet (Courier New/Wingdings) reads as in a PDF: "o Intragastric balloon".
+_SUB_BULLET_RE = re.compile(r"^[ \t]*o[ \t]+(?=[A-Z0-9(≥≤<>\"“])", re.MULTILINE)
 # PDFium writes a hyphen that ends a line, joining the two lines, as the non-character U+FFFE.
 _LINE_END_HYPHEN = "\ufffe"
 _SPACE_RUN_RE = re.compile(r"[ \t]{2,}")
@@ -46,12 +48,14 @@ _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212":
 def normalize_lines(text: str) -> str:
     """Line-laid-out text (a PDF page, a table cell) tidied for storage.
 
-    Characters are normalised (``normalize_chars``), bullet glyphs at a line start become ``- ``,
+    Characters are normalised (``normalize_chars``), bullet glyphs at a line start become ``- ``
+    (and the "o " a Word sub-bullet reads as, before a capital, a digit or a sign),
     runs of spaces one space, line ends trimmed, words hyphenated at a line end joined when the
     joined word is the commoner spelling ("medi-\\ncal" -> "medical", "follow-\\nup" -> "follow-up"), and
     a sentence wrapped over lines joined with spaces ("written for\\nautomated tests.").
     """
     text = _BULLET_RE.sub("- ", normalize_chars(text.replace(_LINE_END_HYPHEN, "-\n")))
+    text = _SUB_BULLET_RE.sub("- ", text)
     text = "\n".join(_SPACE_RUN_RE.sub(" ", line).strip() for line in text.split("\n"))
     text = _HYPHENATED_RE.sub(_unhyphenate, text)
     return join_wrapped_lines(text)

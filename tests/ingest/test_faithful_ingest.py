@@ -13,7 +13,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from assistant.ingest.chunking import split_sections, split_sentences
+from assistant.ingest.chunking import is_table_row, split_sections, split_sentences
 from assistant.ingest.context import with_context
 from assistant.ingest.extract import Extracted, extract_source
 from assistant.ingest.normalize import normalize_chars, normalize_lines
@@ -303,3 +303,15 @@ def test_a_year_in_a_header_cell_keeps_the_header_but_a_year_alone_is_data() -> 
     assert header_of(years)[0] == years[0]
     labels = (("Revision Date", "2019"), ("Effective Date", "7/1/2026"))
     assert header_of(labels)[0] is None
+
+
+def test_word_sub_bullets_read_as_the_letter_o_are_list_items_not_wrapped_lines() -> None:
+    # Word's Courier/Wingdings sub-bullets come out of a PDF as "o "; before a capital, a digit or
+    # a sign they start an item of their own, not a line wrapped from the one before.
+    text = normalize_lines("Covered when one of the following\no BMI ≥ 40 kg/m2; or\no BMI ≥ 35 kg/m2 with a comorbidity\nor when\nothers apply")
+    assert text == "Covered when one of the following\n- BMI ≥ 40 kg/m2; or\n- BMI ≥ 35 kg/m2 with a comorbidity or when others apply"
+    leads = leads_of(text)
+    lead = "Covered when one of the following"
+    assert leads["BMI ≥ 40 kg/m2; or"] == lead and leads["BMI ≥ 35 kg/m2 with a comorbidity or when others apply"] == lead
+    # "X; or" goes on to the next item: it is no table row of two cells.
+    assert not is_table_row("BMI ≥ 40 kg/m2; or") and is_table_row("Code: 43644; Description: Laparoscopic gastric bypass")
