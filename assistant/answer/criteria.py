@@ -28,11 +28,13 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
 _NUM = r"\d{1,3}(?:\.\d+)?"
-# A label is a measure's short name as written in capitals: BMI, AHI, RDI, HbA1c, FEV1.
-_LABEL = r"\b((?-i:[A-Z][A-Za-z]?[A-Z][A-Za-z0-9]{0,4}))\b"  # upper case even in a pattern that ignores case
+# A label is a measure's short name as written in capitals: BMI, AHI, RDI, HbA1c, FEV1, eGFR.
+# Upper case even in a pattern that ignores case; a lower-case prefix before capitals is one ("eGFR").
+_LABEL = r"\b((?-i:[a-z]?[A-Z][A-Za-z]?[A-Z][A-Za-z0-9]{0,4}))\b"
 
 # In a question: "BMI 34", "BMI of 33.8", "BMI was 54", "AHI=22"; "44 y/o", "age 44"; "10 wks", "x10 wks", "8+ wks".
-_ASKED_LABELLED = re.compile(rf"{_LABEL}\s*(?:of|was|is|=|:|at)?\s*({_NUM})(?![\d.]|\s*{_UNIT}\b|\s*(?:y/?o|yo)\b)")
+# A value may end its sentence ("KPI 6."); a decimal point is no end ("33.8").
+_ASKED_LABELLED = re.compile(rf"{_LABEL}\s*(?:of|was|is|=|:|at)?\s*({_NUM})(?!\d|\.\d|\s*{_UNIT}\b|\s*(?:y/?o|yo)\b)")
 _ASKED_AGE = re.compile(rf"\b({_NUM})\s*(?:-\s*)?(?:y/?o|yo|years?[- ]old|-year-old)\b|\bage[d]?\s*({_NUM})\b", re.I)
 _ASKED_TIME = re.compile(rf"(?<![\w.])x?({_NUM})\+?\s*-?\s*({_UNIT})\b", re.I)
 
@@ -106,9 +108,7 @@ def asked_values(question: str) -> list[Value]:
         values.append(Value("age", float(number), m.group(0).strip()))
         ages.add(m.span())
     for m in _ASKED_LABELLED.finditer(question):
-        label = m.group(1)
-        if label.isupper() or any(c.isdigit() for c in label) or label[:2].isupper():
-            values.append(Value(label.upper(), float(m.group(2)), m.group(0).strip()))
+        values.append(Value(m.group(1).upper(), float(m.group(2)), m.group(0).strip()))
     for m in _ASKED_TIME.finditer(question):
         if any(a <= m.start() < b for a, b in ages):
             continue
@@ -122,7 +122,7 @@ def thresholds(text: str) -> list[Threshold]:
     found: list[Threshold] = []
     for m in _QUOTED.finditer(text):
         if m.group("label") is not None:
-            labels = re.findall(r"[A-Z][A-Za-z0-9]{1,6}", m.group("label"))
+            labels = re.findall(r"[a-z]?[A-Z][A-Za-z]?[A-Z][A-Za-z0-9]{0,4}", m.group("label"))
             labels = [w for w in labels if w.lower() not in ("or", "and", "of", "score", "value")]
             cmp, after, low, high = m.group("cmp"), m.group("after"), m.group("low"), m.group("high")
             for label in labels:

@@ -14,6 +14,8 @@ from assistant.answer.criteria import asked_values, comparisons, thresholds
         ("HbA1c 8.2 and 67 y/o - does he qualify?", [("age", 67.0), ("HBA1C", 8.2)]),
         ("tried PT x6 wks and NSAIDs 3 months, meets criteria?", [("days", 42.0), ("months", 3.0)]),
         ("session ran 1 hr - does it count?", [("minutes", 60.0)]),
+        # A value ending its sentence; a label with a lower-case prefix.
+        ("his eGFR is 52. KPI 6. enough?", [("EGFR", 52.0), ("KPI", 6.0)]),
         # Codes are not values: "CPT 27447" has five digits.
         ("does CPT 27447 meet the criteria?", []),
     ],
@@ -27,6 +29,7 @@ def test_the_values_a_question_gives(question: str, expected: list[tuple[str, fl
     [
         ("BMI ≥ 35 kg/m2 – 39.9 kg/m2 with a comorbidity", [("BMI", 35.0, 39.9)]),
         ("an FEV1 or DLCO of < 45 percent", [("FEV1", None, 45.0), ("DLCO", None, 45.0)]),
+        ("an eGFR of 30 to 59", [("EGFR", 30.0, 59.0)]),
         ("after a trial of at least 6 weeks", [("days", 42.0, None)]),
         ("members 65 years of age or older", [("age", 65.0, None)]),
         ("visits of 16-37 minutes", [("minutes", 16.0, 37.0)]),

@@ -579,3 +579,17 @@ def test_4_a_change_asked_in_other_words_gets_the_date_its_line_leads_with(with_
     assert "Removed requirement for a prior tonsillectomy" in " ".join(c.quote for c in answer.citations[:2]), answer.text
     # The entry's date, which leads its line, is quoted before any other entry's.
     assert answer.text.index("5/2024") < min(answer.text.find(d) % 10_000 for d in ("2/2023", "9/2025")), answer.text
+
+
+@pytest.fixture(scope="module")
+def with_nested_criteria(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus renewal criteria with a list nested under one of its items."""
+    return _ingest("with-nested-criteria", ["ashgrove-renewal-criteria.md"], tmp_path_factory, real_embedder)
+
+
+def test_8_a_case_is_held_against_nested_criteria_whatever_its_values_look_like(with_nested_criteria: GroundedAnswerer) -> None:
+    # "eGFR" is a label with a lower-case prefix; "KPI 6." ends its sentence. The nested list's
+    # threshold and the outer list's are both checked.
+    answer = answered(with_nested_criteria, "Ashgrove Corvalta renewal - pt has an eGFR of 45 and KPI 6. does she meet the criteria?")
+    assert 'eGFR of 45 meets "eGFR of 30 to 59"' in answer.text, answer.text
+    assert 'KPI 6 is outside "KPI ≤ 4"' in answer.text, answer.text
