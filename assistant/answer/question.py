@@ -47,7 +47,7 @@ _META = frozenset(
     "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "
     "say says said state states mention mentions listed list cover covered coverage bill billed billing code codes "
     "plan plans payer payers source sources per according want wants require requires required need needed "
-    "allow allowed use used describe describes anything cpt hcpcs icd covers covering bills needs allows uses "
+    "allow allowed use used describe describes mean means meaning stand anything cpt hcpcs icd covers covering bills needs allows uses "
     "difference between versus compare "
     # words of the kind of answer ("how often", "how much does it pay"), which `expects` checks instead
     "often frequently".split()
