@@ -218,19 +218,15 @@ def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) ->
     if unit.kind == "fact":
         return []
     text = evidence.documents[unit.doc_id].text
-    # A unit on the same line comes first (a table row or history entry split into sentences).
-    same_line = [
-        p for p in (unit.position - 1, unit.position + 1)
-        if 0 <= p < len(evidence.units) and evidence.units[p].doc_id == unit.doc_id and evidence.units[p].kind != "fact"
-        and "\n" not in text[min(unit.end, evidence.units[p].end) : max(unit.start, evidence.units[p].start)]
-    ]
-    order = [*same_line, *(p for d in range(1, _NEIGHBOURS + 1) for p in (unit.position + d, unit.position - d))]
-    for position in order:
-        if not 0 <= position < len(evidence.units):
-            continue
+    near = [p for d in range(1, _NEIGHBOURS + 1) for p in (unit.position + d, unit.position - d) if 0 <= p < len(evidence.units)]
+    near = [p for p in near if (o := evidence.units[p]).doc_id == unit.doc_id and o.section == unit.section and o.kind != "fact"]
+
+    def same_line(position: int) -> bool:  # a table row or history entry split into sentences
         other = evidence.units[position]
-        if other.doc_id != unit.doc_id or other.section != unit.section or other.kind == "fact":
-            continue
+        return "\n" not in text[min(unit.end, other.end) : max(unit.start, other.start)]
+
+    for position in sorted(near, key=lambda p: not same_line(p)):  # stable: the same line first, else as before
+        other = evidence.units[position]
         if _gives(other, question, evidence):
             pair = [anchor, Scored(other, anchor.features, anchor.score)]
             return pair if position > unit.position else pair[::-1]

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.answer.abstain import Verdict, choose, missing_names
-from assistant.answer.criteria import MAX_CHECKS, checked, comparisons
+from assistant.answer.criteria import MAX_CHECKS, applies_criteria, asked_values, checked, comparisons
 from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
@@ -193,6 +193,8 @@ class EvidenceReader:
         """"BMI 34 ... does she meet the criteria?": the question's numbers held against the thresholds
         of the quoted units and of the other items of the lists they sit in, and of the lists those
         are items of (each cited), or None."""
+        if not applies_criteria(question.query) or not asked_values(question.query):
+            return None  # the common case: no case held against criteria, nothing to parse per unit
         units: dict[int, tuple[EvidenceUnit, float]] = {}
         for scored in chosen:
             unit = scored.unit
