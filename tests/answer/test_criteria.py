@@ -53,3 +53,12 @@ def test_each_threshold_of_the_same_measure_is_checked_and_cited() -> None:
     ]
     # A question asking for a number, not whether a case meets something, gets no check.
     assert comparisons("what BMI does the policy want? pt BMI 37", quotes) == []
+
+
+def test_a_long_or_hostile_question_and_quote_are_read_without_error() -> None:
+    # A question at the chat limit repeating its values, and a quote of signs with no number, are
+    # read like any other: each value against each threshold once, nothing from the noise.
+    question = ("BMI 34 AHI 22 10 wks 44 y/o " * 150)[:3990] + " meet?"
+    quote = "BMI ≥ 35 kg/m2 " * 50 + "≥ " * 500 + "1 - " * 300
+    assert comparisons(question, [(quote, 1)]) == ['BMI 34 is outside "BMI ≥ 35 kg/m2" [1]']
+    assert thresholds("≥ " * 5000) == [] and asked_values("") == []
