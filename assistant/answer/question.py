@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from wordfreq import zipf_frequency
 
+from assistant.answer.acronyms import expansions, spelled_out
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
@@ -173,6 +174,7 @@ class QuestionReader:
         by_name: dict[str, set[str]] = {}
         synonyms: dict[str, set[str]] = {}
         anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
+        acronyms: dict[str, frozenset[str]] = {}
         for doc_id, title, publisher, text in documents:
             for name in _source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
@@ -183,6 +185,8 @@ class QuestionReader:
                 k for k, n in mentions.items() if n >= _PAYER_MENTIONS
             }:
                 self.payer_documents.setdefault(key, set()).add(doc_id)
+            for key, phrases in expansions([text]).items():
+                acronyms[key] = acronyms.get(key, frozenset()) | phrases
             for brand, generic in [*_BRAND_GENERIC.findall(text), *((b, g) for g, b in _GENERIC_BRAND.findall(text))]:
                 if zipf_frequency(generic.lower(), "en") >= _DRUG_NAME_ZIPF:
                     continue
@@ -202,6 +206,7 @@ class QuestionReader:
         self.spellings = vocabulary or Vocabulary(frozenset(), ())
         self.vocabulary = self.spellings.words
         self.drugs = DrugNames(self.vocabulary)
+        self.acronyms = acronyms  # "lmft" -> {"licensed marriage family therapist"}
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
@@ -282,6 +287,12 @@ class QuestionReader:
         variants: dict[str, set[str]] = {w: {*self.synonyms.get(w, ()), *_REVISION_WORDS.get(w, ())} for w in words}
         for phrase in _TAKEN_OUT.finditer(query):  # "when did they take out ..." is a removal too
             variants.setdefault(phrase.group(1).lower(), set()).update(_REVISION_WORDS["drop"])
+        given = {w.lower() for n in names for w in n.split()} | {
+            w.lower() for e in entities if e.kind != "concept" for w in _WORD.findall(query[e.start : e.end])
+        }
+        for acronym, spelled in spelled_out(query, self.acronyms, self.vocabulary).items():
+            if acronym not in given:  # a source's or payer's initials ("NGS") name it, not a topic
+                variants.setdefault(acronym, set()).update(spelled)  # "LMFT" -> licensed, marriage, ...
         for drug in drugs:
             for w in _WORD.findall(drug.written.lower()):
                 variants.setdefault(w, set()).update(drug.in_sources)

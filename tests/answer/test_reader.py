@@ -595,3 +595,27 @@ def test_8_a_case_is_held_against_nested_criteria_whatever_its_values_look_like(
     answer = answered(with_nested_criteria, "Ashgrove Corvalta renewal - pt has an eGFR of 45 and KPI 6. does she meet the criteria?")
     assert 'eGFR of 45 meets "eGFR of 30 to 59"' in answer.text, answer.text
     assert 'KPI 6 is outside "KPI ≤ 4"' in answer.text, answer.text
+
+
+@pytest.fixture(scope="module")
+def with_provider_types(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a counseling policy that names provider types in full, never by acronym."""
+    return _ingest("with-provider-types", ["kestrel-vale-counseling-policy.md"], tmp_path_factory, real_embedder)
+
+
+def test_7_an_acronym_the_document_spells_out_finds_its_name(with_provider_types: GroundedAnswerer) -> None:
+    # Staff type "LCPC"; the policy writes "Licensed Clinical Professional Counselor" only.
+    answer = answered(with_provider_types, "can an LCPC bill psychotherapy with Kestrel Vale?")
+    assert "Licensed Clinical Professional Counselor" in answer.text, answer.text
+    question = with_provider_types.reader.questions.read(["can an LCPC bill psychotherapy with Kestrel Vale?"])
+    assert set(question.variants_of("lcpc")) == {"licensed", "clinical", "professional", "counselor"}
+
+
+def test_7_an_acronym_the_documents_write_or_a_source_name_is_not_respelled(with_provider_types: GroundedAnswerer) -> None:
+    questions = with_provider_types.reader.questions
+    # The policy writes "ABA" itself, so it means what the policy means by it; "KVH" is the
+    # publisher's initials, a source name rather than a topic.
+    question = questions.read(["KVH - how are ABA sessions billed?"])
+    assert question.variants_of("aba") == () and question.variants_of("kvh") == ()
+    answer = answered(with_provider_types, "KVH - how are ABA sessions billed?")
+    assert "15-minute units" in answer.text, answer.text
