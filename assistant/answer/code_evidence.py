@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.evidence import CodeRange, EvidenceSet, EvidenceUnit, code_ranges
 from assistant.answer.question import Question
 from assistant.answer.rank import Scored
 from assistant.codes import SUBJECT_CODE_KINDS, find_codes
@@ -20,7 +20,9 @@ def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer
     lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
     if question.codes:
         doc_codes = evidence.document_codes.get(unit.doc_id, frozenset())
-        if not any(unit.names_code(c) or c in doc_codes or (lead and lead.names_code(c)) for c in question.codes):
+        if not any(
+            unit.names_code(c) or c in doc_codes or (lead and lead.names_code(c)) or under_heading(unit, c) for c in question.codes
+        ):
             return False
     for payer in question.payers:
         pattern = payer_words.get(payer)
@@ -31,6 +33,19 @@ def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer
 
 
 _LOOK_BACK = 3  # sentences before a unit that may name the code it goes on about
+
+
+def under_heading(unit: EvidenceUnit, code: str) -> bool:
+    """Whether a heading of ``unit``'s section path names ``code`` (ranges count): every line under
+    "Hospital Outpatient Clinic Visits > HCPCS Code G0463" is about G0463."""
+    codes, ranges = _heading_codes(unit.section or "")
+    return code in codes or any(r.holds(code) for r in ranges)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _heading_codes(section: str) -> tuple[frozenset[str], tuple[CodeRange, ...]]:
+    """The codes and code ranges a section path names (cached: a section holds many units)."""
+    return frozenset(m.key.split(":", 1)[1] for m in find_codes(section)), tuple(code_ranges(section))
 
 
 def names_any(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet) -> bool:
@@ -92,13 +107,15 @@ def code_table(
 
 
 def names_others(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
-    """Whether ``unit`` (with its lead-in) names codes of the kind the question asks about (CPT,
-    HCPCS, ...), none of them the asked one (ranges count)."""
+    """Whether ``unit`` (with its lead-in and section headings) names codes of the kind the
+    question asks about (CPT, HCPCS, ...), none of them the asked one (ranges count)."""
     lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
-    if any(unit.names_code(c) or (lead is not None and lead.names_code(c)) for c in question.codes):
+    if any(unit.names_code(c) or (lead is not None and lead.names_code(c)) or under_heading(unit, c) for c in question.codes):
         return False
     kinds = {k for e in question.entities for k, v in [e.key.split(":", 1)] if v in question.codes}
     text = unit.text if lead is None else f"{lead.text} {unit.text}"
+    if kinds & _code_kinds(unit.section or ""):
+        return True  # a line under "HCPCS Code G9997" speaks of G9997, not of the G9998 asked
     # A drug's HCPCS code beside a CPT procedure is no other procedure: kinds are compared as they are.
     return bool(kinds & _code_kinds(text)) or bool(unit.ranges)
 

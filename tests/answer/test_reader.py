@@ -619,3 +619,19 @@ def test_7_an_acronym_the_documents_write_or_a_source_name_is_not_respelled(with
     assert question.variants_of("aba") == () and question.variants_of("kvh") == ()
     answer = answered(with_provider_types, "KVH - how are ABA sessions billed?")
     assert "15-minute units" in answer.text, answer.text
+
+
+@pytest.fixture(scope="module")
+def with_code_headings(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus a manual whose sections are headed by the codes they are about."""
+    return _ingest("with-code-headings", ["marrowfield-clinic-manual.md"], tmp_path_factory, real_embedder)
+
+
+def test_12_a_line_under_a_heading_naming_the_code_speaks_for_it(with_code_headings: GroundedAnswerer) -> None:
+    # "Report it no more than once per calendar month" names no code; its heading, "HCPCS Code
+    # G9997", does.
+    answer = answered(with_code_headings, "how often can Marrowfield clinics bill G9997?")
+    assert "once per calendar month" in answer.text, answer.text
+    # The same line says nothing of G9998, whose own section gives no frequency.
+    answer = with_code_headings.answer(["how often can Marrowfield clinics bill G9998?"])
+    assert "once per calendar month" not in answer.text, answer.text
