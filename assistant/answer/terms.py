@@ -105,8 +105,23 @@ def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = 
             continue
         if _abbreviates(folded, vocabulary.spellings):
             continue  # "reauth" for "reauthorization"
+        if any(w in known or _abbreviates(w, vocabulary.spellings) for w in _stems_of(folded)):
+            continue  # "rebill" for "bill", "requalify" for "qualify", "comorbs" for "comorbidities"
         unknown.append(word)
     return list(dict.fromkeys(unknown))
+
+
+# Prefixes that make a new word of a known one: "rebill", "preauth", "nonbillable".
+_PREFIX = re.compile(r"^(re|pre|non)-?(?=[a-z]{4})")
+
+
+def _stems_of(word: str) -> list[str]:
+    """``word`` without a prefix that makes a new word of a known one ("rebill" -> "bill"), and a
+    clipped word without its plural "s" ("comorbs" -> "comorb"); only stems of four letters or more."""
+    stems = [_PREFIX.sub("", word, count=1)] if _PREFIX.match(word) else []
+    if word.endswith("s") and len(word) >= 5:
+        stems.append(word[:-1])
+    return [w for w in stems if len(w) >= 4 and w != word]
 
 
 def _abbreviates(word: str, spellings: tuple[str, ...]) -> bool:

@@ -32,6 +32,19 @@ def test_unknown_terms(question: str, unknown: list[str]) -> None:
     assert unknown_terms(question, VOCABULARY) == unknown
 
 
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("can the pt requalify after a year?", []),  # "qualify" with a prefix that makes a new word of it
+        ("any comorbs needed?", []),  # a clipped "comorbidities" with a plural "s"
+        ("can we rebill vexolitherapy?", ["vexolitherapy"]),  # "rebill" is known by "bill"; "vexolitherapy" is not
+    ],
+)
+def test_a_known_word_with_a_prefix_or_a_clipped_plural_is_known(question: str, unknown: list[str]) -> None:
+    vocabulary = corpus_vocabulary(["Patients qualify when comorbidities are documented; bill the claim."])
+    assert unknown_terms(question, vocabulary) == unknown
+
+
 def test_vocabulary_holds_the_parts_of_hyphenated_words() -> None:
     assert {"on-campus", "on", "campus"} <= corpus_vocabulary(["POS 22 is On Campus-Outpatient or on-campus"]).words
 
