@@ -97,8 +97,9 @@ def asked_measure(question: str) -> str | None:
         if specific in found:
             return specific
     counted = counted_noun(question)
-    if counted and counted not in found:
-        # "how many devices per month?" counts devices, not months.
+    if counted:
+        # "how many devices per month?" counts devices, not months; "0998T visit, 60 min - how
+        # many units of G9995?" counts units, not visits.
         return counted
     if _HOW_LONG.search(question) or not found and _TIME.search(question):
         # "how long is an approval good for?", "how long does conservative treatment need to be tried?",
