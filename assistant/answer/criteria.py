@@ -167,6 +167,14 @@ def _bounded(
     return Threshold(measure, None, a, False, True, written)
 
 
+def fits(question: str, text: str) -> bool | None:
+    """Whether the case ``question`` gives meets a threshold ``text`` states for the same measure
+    (True), is outside every such threshold (False), or ``text`` states none of its measures (None)."""
+    values = asked_values(question)
+    verdicts = [t.admits(v.number) for t in thresholds(text) for v in values if v.measure == t.measure]
+    return any(verdicts) if verdicts else None
+
+
 def checked(question: str, quotes: list[tuple[str, int]]) -> str | None:
     """The sentence holding ``question``'s numbers against the thresholds in ``quotes`` (text,
     citation marker), or None when there is nothing to compare (see ``comparisons``). The caller

@@ -14,13 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.answer.abstain import Verdict, choose, missing_names
-from assistant.answer.criteria import MAX_CHECKS, applies_criteria, asked_values, checked, comparisons
+from assistant.answer.criteria import MAX_CHECKS, applies_criteria, asked_values, checked, comparisons, fits
 from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.phrasebook import Phrasebook
 from assistant.answer.question import Question, QuestionReader, mask_codes
-from assistant.answer.rank import RankerWeights, Scored, rank
+from assistant.answer.rank import RankerWeights, Scored, keyed_by, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, stem, unknown_terms
 from assistant.answer.turns import split_parts
@@ -157,12 +157,13 @@ class EvidenceReader:
             sentences: list[str] = []
             quoted: set[int] = set()  # two parts answered by the same units quote them once
             for asked, verdict in answered:
-                chosen = [(s.unit, s.score) for s in self._users_first(verdict.chosen) if s.unit.position not in quoted]
+                kept = self._fitting(question, verdict.chosen)
+                chosen = [(s.unit, s.score) for s in self._users_first(kept) if s.unit.position not in quoted]
                 chosen += self._conflicting(verdict, conflicts)
                 quoted.update(unit.position for unit, _ in chosen)
                 if chosen:
                     sentences += composer.claims(chosen, asked.wants_list)
-            check = self._criteria_check(question, [s for _, v in answered for s in v.chosen], composer)
+            check = self._criteria_check(question, [s for _, v in answered for s in self._fitting(question, v.chosen)], composer)
             sentences += [check] if check else []
             notes = list(dict.fromkeys(v.note for _, v in answered if v.note))
             notes += [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
@@ -188,6 +189,28 @@ class EvidenceReader:
             intent=question.expects,
             conflicts=composer.conflicts(conflicts),
         )
+
+    @staticmethod
+    def _fitting(question: Question, chosen: tuple[Scored, ...]) -> tuple[Scored, ...]:
+        """``chosen`` without the rows keyed by the asked codes whose thresholds the question's case
+        is outside, when another chosen row keyed by those asked codes (and maybe more) has one it
+        meets ("75 min" keeps the "99215 x 1 and G2212 x 1; ... 69–83 minutes" row, not the "84–98
+        minutes" one).
+        Rows of different codes stay ("35 min - 90834 or 90832?": that 90834 asks 38 minutes is the
+        answer), and so do the items of a list of criteria: which one fails is the answer."""
+        groups: dict[int, frozenset[str]] = {}
+        fitting: dict[int, bool | None] = {}
+        for s in chosen:
+            codes = frozenset(c for c in question.codes if keyed_by(s.unit, (c,)))
+            if codes:
+                groups[s.unit.position], fitting[s.unit.position] = codes, fits(question.query, s.unit.text)
+        met = [groups[p] for p, fit in fitting.items() if fit]
+
+        def outside(s: Scored) -> bool:  # its asked codes are all in a row whose threshold the case meets
+            codes = groups.get(s.unit.position)
+            return codes is not None and fitting[s.unit.position] is False and any(codes <= m for m in met)
+
+        return tuple(s for s in chosen if not outside(s))
 
     def _criteria_check(self, question: Question, chosen: list[Scored], composer: Composer) -> str | None:
         """"BMI 34 ... does she meet the criteria?": the question's numbers held against the thresholds

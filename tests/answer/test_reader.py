@@ -635,3 +635,33 @@ def test_12_a_line_under_a_heading_naming_the_code_speaks_for_it(with_code_headi
     # The same line says nothing of G9998, whose own section gives no frequency.
     answer = with_code_headings.answer(["how often can Marrowfield clinics bill G9998?"])
     assert "once per calendar month" not in answer.text, answer.text
+
+
+@pytest.fixture(scope="module")
+def with_time_table(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+    """The project corpus plus time tables of fictional codes."""
+    return _ingest("with-time-table", ["quillon-visit-time-table.md"], tmp_path_factory, real_embedder)
+
+
+def _rows_kept(answerer: GroundedAnswerer, question_text: str) -> list[str]:
+    reader = answerer.reader
+    question = reader.questions.read([question_text])
+    rows = tuple(s for s in reader.rank(question) if s.unit.kind == "row" and "Quillon" in reader.evidence.documents[s.unit.doc_id].title)
+    return [s.unit.text for s in reader._fitting(question, rows)]
+
+
+def test_8_a_case_keeps_the_row_of_its_codes_whose_time_it_meets(with_time_table: GroundedAnswerer) -> None:
+    # 60 minutes meets "55–69 minutes": the rows of 0998T with G9995 it is outside, and the 0997T
+    # row (its codes among those asked), are left out; the row it meets stays.
+    kept = _rows_kept(with_time_table, "Quillon 0998T visit, total time 60 min - how many units of G9995?")
+    assert any("G9995 x 2" in t for t in kept), kept
+    assert not any("40–54" in t or "70 minutes or more" in t or "0997T" in t for t in kept), kept
+    answer = answered(with_time_table, "Quillon 0998T visit, total time 60 min - how many units of G9995?")
+    assert "G9995 x 2" in answer.text and "G9995 x 3" not in answer.text, answer.text
+
+
+def test_8_a_case_keeps_the_row_of_another_asked_code_it_falls_short_of(with_time_table: GroundedAnswerer) -> None:
+    # 35 minutes meets 0995T's 16-minute minimum and falls short of 0996T's 38: that shortfall is
+    # the answer, so the row stays.
+    kept = _rows_kept(with_time_table, "Quillon session was 35 min - ok to bill 0996T or drop to 0995T?")
+    assert any("0996T" in t.split(";")[0] for t in kept) and any("0995T" in t.split(";")[0] for t in kept), kept
