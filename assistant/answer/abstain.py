@@ -305,7 +305,9 @@ def _stems_said(text: str, publisher: str, names: tuple[re.Pattern[str], ...]) -
 
 @functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es"):
+    """``word`` without one ending of inflection, of the act or of its doer: "interpretation",
+    "interpreting", "interpreter" -> "interpret"."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ers", "er"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word  # "pays" -> "pay"

@@ -16,7 +16,14 @@ QUESTION_WORDS = re.compile(
 _BACK_REFERENCE = re.compile(
     r"\b(it|its|they|them|their|that|those|this|these|the same|same|there|then|so|also|either|too)\b", re.IGNORECASE
 )
-_OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? and|then|what if|so|but|or)\b", re.IGNORECASE)
+_OPENERS = re.compile(r"^\s*(and|what about|how about|same for|also|ok(ay)?,? (and|so)|then|what if|so|but|or)\b", re.IGNORECASE)
+# A pronoun standing for what was said before, however long the turn: "does that qualify?",
+# "... evaluated at for that", "can it go on the same claim?".
+_ANAPHORA = re.compile(
+    r"\b(does|do|did|is|was|would|will|can|could) (that|this|it|they|those|these)\b|"
+    r"\b(for|about|with|to|of|from|on|under) (that|this|it|them|those)\s*([?.!,]|$)",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
 STOP_WORDS = frozenset(
     "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
@@ -31,15 +38,16 @@ def is_elliptical(turn: str) -> bool:
     """Whether ``turn`` only makes sense with the turn before it.
 
     True when it opens like a continuation ("and ...", "what about ...", "what if ..."), or is
-    short and points back ("so the report has to be filed too?"), or has no question word at all
-    ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
+    short and points back ("so the report has to be filed too?"), or, however long, has a pronoun
+    standing for what was said ("... and we used an interpreter, does that qualify?"), or has no
+    question word at all ("Cigna?"). A complete question ("What is the capital of France?") stands alone.
     """
     words = WORD.findall(turn)
     if _OPENERS.match(turn):
         return True
     if not QUESTION_WORDS.search(turn):
         return len(words) <= 6
-    return len(words) <= 12 and bool(_BACK_REFERENCE.search(turn))
+    return (len(words) <= 12 and bool(_BACK_REFERENCE.search(turn))) or bool(_ANAPHORA.search(turn))
 
 
 def has_own_predicate(turn: str, recognizer: EntityRecognizer) -> bool:

@@ -1,0 +1,42 @@
+"""Which turns go on from the turn before: only those that make no sense alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.abstain import _stem
+from assistant.answer.turns import is_elliptical
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "What about Cigna?",
+        "so the op note has to be there?",
+        "ok so if the only issue is the pt speaks spanish and we used an interpreter, does that qualify?",
+        "what kind of place does the kid need to be evaluated at for that",
+        "and if the second session runs long, can it go on the same claim as the first one?",
+    ],
+)
+def test_a_turn_that_points_back_is_a_follow_up(turn: str) -> None:
+    assert is_elliptical(turn)
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "What is the capital of France?",
+        "What is a good recipe for banana bread?",
+        "Does Cigna cover CPT 64642 for a patient with spasticity in both arms and legs after a stroke?",
+        "which modifier do we use when the same procedure is done on both arms in one session at the clinic?",
+        "what is the code for that procedure they call chemodenervation of one extremity with 1-4 muscles?",
+    ],
+)
+def test_a_complete_question_stands_alone(turn: str) -> None:
+    assert not is_elliptical(turn)
+
+
+def test_the_doer_and_the_act_share_a_stem() -> None:
+    # "we used an interpreter" speaks of what "interpretation services" names.
+    assert _stem("interpreter") == _stem("interpretation") == _stem("interpreting") == "interpret"
+    assert _stem("never") == "never"  # short words stay whole
