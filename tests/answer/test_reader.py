@@ -7,7 +7,7 @@ copy of the project corpus and indexed with the real model; the answers come fro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -38,6 +38,16 @@ def _ingest(root_name: str, files: list[str], factory: pytest.TempPathFactory, e
         else:
             assert main(["build"]) == 0
     return pipeline.load_answerer(settings, embedder)
+
+
+def _corpus_with(root_name: str, files: list[str], doc: str) -> Callable[..., GroundedAnswerer]:
+    """A module-scoped fixture: the project corpus plus ``files`` of tests/fixtures/reader (``doc`` says what they are)."""
+
+    def fixture(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
+        return _ingest(root_name, files, tmp_path_factory, real_embedder)
+
+    fixture.__doc__ = doc
+    return pytest.fixture(scope="module")(fixture)
 
 
 @pytest.fixture(scope="module")
@@ -173,10 +183,7 @@ def test_12_the_named_document_is_silent_so_the_answer_abstains(reader: Grounded
     assert answer.abstained
 
 
-@pytest.fixture(scope="module")
-def with_note(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a two-sentence note from another plan that mentions 64642."""
-    return _ingest("with-note", [f"{NOTE}.txt"], tmp_path_factory, real_embedder)
+with_note = _corpus_with("with-note", [f"{NOTE}.txt"], "The project corpus plus a two-sentence note from another plan that mentions 64642.")
 
 
 @pytest.mark.parametrize(
@@ -192,10 +199,7 @@ def test_13_adding_an_unrelated_document_leaves_answers_unchanged(
     assert NOTE not in cited_docs(after, with_note)
 
 
-@pytest.fixture(scope="module")
-def with_frequency(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a short note that states a payment frequency in words."""
-    return _ingest("with-frequency", ["harbor-point-frequency-note.md"], tmp_path_factory, real_embedder)
+with_frequency = _corpus_with("with-frequency", ["harbor-point-frequency-note.md"], "The project corpus plus a short note that states a payment frequency in words.")
 
 
 def test_10_a_follow_up_asking_how_often_is_answered_by_a_frequency_in_words(with_frequency: GroundedAnswerer) -> None:
@@ -203,10 +207,7 @@ def test_10_a_follow_up_asking_how_often_is_answered_by_a_frequency_in_words(wit
     assert "once every twelve weeks" in answer.text
 
 
-@pytest.fixture(scope="module")
-def with_program(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a drug program with numbered criteria, a duration and modifiers."""
-    return _ingest("with-program", ["larkspur-velmora-program.md"], tmp_path_factory, real_embedder)
+with_program = _corpus_with("with-program", ["larkspur-velmora-program.md"], "The project corpus plus a drug program with numbered criteria, a duration and modifiers.")
 
 
 def test_4_how_long_is_answered_by_a_duration_not_by_a_list_number(with_program: GroundedAnswerer) -> None:
@@ -224,10 +225,7 @@ def test_4_how_many_of_a_noun_needs_that_noun_counted(with_program: GroundedAnsw
     assert any("two preventive agents" in c.quote for c in answer.citations), answer.text
 
 
-@pytest.fixture(scope="module")
-def with_renewal(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a renewal note whose list has a nested list."""
-    return _ingest("with-renewal", ["oakmere-renewal-note.md"], tmp_path_factory, real_embedder)
+with_renewal = _corpus_with("with-renewal", ["oakmere-renewal-note.md"], "The project corpus plus a renewal note whose list has a nested list.")
 
 
 def test_5_an_item_introducing_a_list_is_quoted_with_its_items(with_renewal: GroundedAnswerer) -> None:
@@ -309,10 +307,7 @@ def test_6_a_list_question_with_a_condition_gets_the_rows_that_meet_it(reader: G
     assert rows and all("Prior authorization: No" in row for row in rows), rows
 
 
-@pytest.fixture(scope="module")
-def with_wrenfield(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a plan's policy and a note with no publisher that names the plan."""
-    return _ingest("with-wrenfield", ["wrenfield-quellara-policy.md", "wrenfield-infusion-note.md"], tmp_path_factory, real_embedder)
+with_wrenfield = _corpus_with("with-wrenfield", ["wrenfield-quellara-policy.md", "wrenfield-infusion-note.md"], "The project corpus plus a plan's policy and a note with no publisher that names the plan.")
 
 
 def test_12_a_note_with_no_publisher_answers_for_the_plan_its_opening_line_names(with_wrenfield: GroundedAnswerer) -> None:
@@ -401,10 +396,7 @@ def test_4_what_icd_10_do_we_put_needs_an_icd_10_code(with_wrenfield: GroundedAn
     assert "L40.59" in answer.text
 
 
-@pytest.fixture(scope="module")
-def with_larch(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a billing article with a table of supporting diagnoses."""
-    return _ingest("with-larch", ["larch-valley-scalp-cooling-article.md"], tmp_path_factory, real_embedder)
+with_larch = _corpus_with("with-larch", ["larch-valley-scalp-cooling-article.md"], "The project corpus plus a billing article with a table of supporting diagnoses.")
 
 
 def test_12_a_diagnosis_the_named_list_lacks_is_answered_by_the_list(with_larch: GroundedAnswerer) -> None:
@@ -455,10 +447,7 @@ def test_12_a_contractor_table_is_no_code_table(with_larch: GroundedAnswerer) ->
     assert "Contract Number" not in answer.text
 
 
-@pytest.fixture(scope="module")
-def with_thornbury(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a step-therapy policy that names drugs by their generic names only."""
-    return _ingest("thornbury", ["thornbury-migraine-step-therapy.md"], tmp_path_factory, real_embedder)
+with_thornbury = _corpus_with("thornbury", ["thornbury-migraine-step-therapy.md"], "The project corpus plus a step-therapy policy that names drugs by their generic names only.")
 
 
 @pytest.mark.parametrize("brand", ["Imitrex", "maxalt"])
@@ -535,10 +524,7 @@ def test_5_a_list_quoted_in_part_says_how_much_of_it_is_left_out(with_program: G
     assert "1 of the 2 items under [" in answer.text  # the other criterion is not quoted, and the answer says so
 
 
-@pytest.fixture(scope="module")
-def with_criteria(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a device policy with numeric coverage criteria."""
-    return _ingest("with-criteria", ["fenwick-nightward-policy.md"], tmp_path_factory, real_embedder)
+with_criteria = _corpus_with("with-criteria", ["fenwick-nightward-policy.md"], "The project corpus plus a device policy with numeric coverage criteria.")
 
 
 def test_4_how_many_sessions_needs_sessions_counted_not_a_billing_frequency(with_criteria: GroundedAnswerer) -> None:
@@ -583,10 +569,7 @@ def test_4_a_change_asked_in_other_words_gets_the_date_its_line_leads_with(with_
     assert answer.text.index("5/2024") < min(answer.text.find(d) % 10_000 for d in ("2/2023", "9/2025")), answer.text
 
 
-@pytest.fixture(scope="module")
-def with_nested_criteria(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus renewal criteria with a list nested under one of its items."""
-    return _ingest("with-nested-criteria", ["ashgrove-renewal-criteria.md"], tmp_path_factory, real_embedder)
+with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 
 def test_8_a_case_is_held_against_nested_criteria_whatever_its_values_look_like(with_nested_criteria: GroundedAnswerer) -> None:
@@ -597,10 +580,7 @@ def test_8_a_case_is_held_against_nested_criteria_whatever_its_values_look_like(
     assert 'KPI 6 is outside "KPI ≤ 4"' in answer.text, answer.text
 
 
-@pytest.fixture(scope="module")
-def with_provider_types(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a counseling policy that names provider types in full, never by acronym."""
-    return _ingest("with-provider-types", ["kestrel-vale-counseling-policy.md"], tmp_path_factory, real_embedder)
+with_provider_types = _corpus_with("with-provider-types", ["kestrel-vale-counseling-policy.md"], "The project corpus plus a counseling policy that names provider types in full, never by acronym.")
 
 
 def test_7_an_acronym_the_document_spells_out_finds_its_name(with_provider_types: GroundedAnswerer) -> None:
@@ -621,10 +601,7 @@ def test_7_an_acronym_the_documents_write_or_a_source_name_is_not_respelled(with
     assert "15-minute units" in answer.text, answer.text
 
 
-@pytest.fixture(scope="module")
-def with_code_headings(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus a manual whose sections are headed by the codes they are about."""
-    return _ingest("with-code-headings", ["marrowfield-clinic-manual.md"], tmp_path_factory, real_embedder)
+with_code_headings = _corpus_with("with-code-headings", ["marrowfield-clinic-manual.md"], "The project corpus plus a manual whose sections are headed by the codes they are about.")
 
 
 def test_12_a_line_under_a_heading_naming_the_code_speaks_for_it(with_code_headings: GroundedAnswerer) -> None:
@@ -637,10 +614,7 @@ def test_12_a_line_under_a_heading_naming_the_code_speaks_for_it(with_code_headi
     assert "once per calendar month" not in answer.text, answer.text
 
 
-@pytest.fixture(scope="module")
-def with_time_table(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> GroundedAnswerer:
-    """The project corpus plus time tables of fictional codes."""
-    return _ingest("with-time-table", ["quillon-visit-time-table.md"], tmp_path_factory, real_embedder)
+with_time_table = _corpus_with("with-time-table", ["quillon-visit-time-table.md"], "The project corpus plus time tables of fictional codes.")
 
 
 def _rows_kept(answerer: GroundedAnswerer, question_text: str) -> list[str]:
