@@ -127,6 +127,11 @@ def choose(
             modifiers = " or ".join(sorted(question.modifiers))
             return Verdict((), f"No source{about} names modifier {modifiers}.")
     if carrying:
+        # A caption ("Table 3.") names a table; it answers nothing, however close its words come.
+        carrying = [s for s in carrying if not _CAPTION.match(s.unit.text)]
+        if not carrying:
+            return Verdict((), "Only a table or figure caption comes close; no passage answers this.")
+    if carrying:
         # A study report says what a study found, not what a payer or manual requires.
         carrying = [s for s in carrying if not is_literature(s.unit.text)]
         if not carrying:
@@ -264,6 +269,7 @@ def _echoes(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bo
     return len(own) <= 1
 
 
+_CAPTION = re.compile(r"^\W*(table|figure|fig\.|exhibit|appendix|attachment|chart)\s+[\w.-]{1,6}\W*$", re.I)
 _NEGATION = re.compile(r"\b(not|no|never|non|none|except|excluded?|unless)\b", re.I)
 
 

@@ -57,6 +57,9 @@ _QUOTED = re.compile(
     rf"(?:{_RANGE_SEP}(?P<thigh>{_NUM})\s*)?(?P<tunit>{_UNIT})\b(?P<age>\s+of age)?\s*(?P<tafter>{_AFTER_LOWER}|{_AFTER_UPPER})?",
     re.I,
 )
+# A number that is a share of another value: "120% of the 95th percentile" (a BMI relative to
+# a growth chart, not a BMI); "FEV1 < 45 percent" stays a threshold of FEV1.
+_RELATIVE = re.compile(r"\s*(%|percent|per cent)\s+of\b|\s*(st|nd|rd|th)?\s+percentile\b", re.I)
 _AGE_WORDS = re.compile(r"\b(age|aged|older|younger|old)\b", re.I)
 # Words of a question applying criteria to a case (not asking for a number or a code).
 _APPLIES = re.compile(
@@ -121,6 +124,8 @@ def thresholds(text: str) -> list[Threshold]:
     """The numeric criteria ``text`` states; a bare number with no comparison or range is none."""
     found: list[Threshold] = []
     for m in _QUOTED.finditer(text):
+        if _RELATIVE.match(text, m.end()):
+            continue  # "BMI ≥ 120% of the 95th percentile" is not a BMI of 120
         if m.group("label") is not None:
             labels = re.findall(r"[a-z]?[A-Z][A-Za-z]?[A-Z][A-Za-z0-9]{0,4}", m.group("label"))
             labels = [w for w in labels if w.lower() not in ("or", "and", "of", "score", "value")]

@@ -34,6 +34,8 @@ def test_the_values_a_question_gives(question: str, expected: list[tuple[str, fl
         ("members 65 years of age or older", [("age", 65.0, None)]),
         ("visits of 16-37 minutes", [("minutes", 16.0, 37.0)]),
         ("renewed within 1 year", [("months", None, 12.0)]),
+        # A share of another value is no threshold of the measure: "120% of the 95th percentile".
+        ("BMI ≥ 120% of the 95th percentile or BMI ≥ 35 kg/m2", [("BMI", 35.0, None)]),
         # A number with no comparison or range is no threshold.
         ("Time to report prolonged: 110 minutes; POS 14", []),
     ],

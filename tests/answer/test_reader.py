@@ -639,3 +639,11 @@ def test_8_a_case_keeps_the_row_of_another_asked_code_it_falls_short_of(with_tim
     # the answer, so the row stays.
     kept = _rows_kept(with_time_table, "Quillon session was 35 min - ok to bill 0996T or drop to 0995T?")
     assert any("0996T" in t.split(";")[0] for t in kept) and any("0995T" in t.split(";")[0] for t in kept), kept
+
+
+def test_9_a_table_caption_answers_nothing(with_time_table: GroundedAnswerer) -> None:
+    # "Table 1." shares the word "table" with a hostile question and names the code's document;
+    # it is a caption, not an answer.
+    answer = with_time_table.answer(["'; DROP TABLE docs;-- 0998T"])
+    assert answer.abstained, answer.text
+    assert "Table 1." not in answer.text
