@@ -172,10 +172,10 @@ def _bounded(
     return Threshold(measure, None, a, False, True, written)
 
 
-def fits(question: str, text: str) -> bool | None:
-    """Whether the case ``question`` gives meets a threshold ``text`` states for the same measure
-    (True), is outside every such threshold (False), or ``text`` states none of its measures (None)."""
-    values = asked_values(question)
+def fits(values: list[Value], text: str) -> bool | None:
+    """Whether the case whose ``values`` a question gives (``asked_values``) meets a threshold
+    ``text`` states for the same measure (True), is outside every such threshold (False), or
+    ``text`` states none of its measures (None)."""
     verdicts = [t.admits(v.number) for t in thresholds(text) for v in values if v.measure == t.measure]
     return any(verdicts) if verdicts else None
 

@@ -156,14 +156,14 @@ class EvidenceReader:
         if answered:
             sentences: list[str] = []
             quoted: set[int] = set()  # two parts answered by the same units quote them once
-            for asked, verdict in answered:
-                kept = self._fitting(question, verdict.chosen)
-                chosen = [(s.unit, s.score) for s in self._users_first(kept) if s.unit.position not in quoted]
+            kept = [(asked, verdict, self._fitting(question, verdict.chosen)) for asked, verdict in answered]
+            for asked, verdict, fitting in kept:
+                chosen = [(s.unit, s.score) for s in self._users_first(fitting) if s.unit.position not in quoted]
                 chosen += self._conflicting(verdict, conflicts)
                 quoted.update(unit.position for unit, _ in chosen)
                 if chosen:
                     sentences += composer.claims(chosen, asked.wants_list)
-            check = self._criteria_check(question, [s for _, v in answered for s in self._fitting(question, v.chosen)], composer)
+            check = self._criteria_check(question, [s for _, _, fitting in kept for s in fitting], composer)
             sentences += [check] if check else []
             notes = list(dict.fromkeys(v.note for _, v in answered if v.note))
             notes += [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
@@ -198,12 +198,15 @@ class EvidenceReader:
         minutes" one).
         Rows of different codes stay ("35 min - 90834 or 90832?": that 90834 asks 38 minutes is the
         answer), and so do the items of a list of criteria: which one fails is the answer."""
+        values = asked_values(question.query) if question.codes else []
+        if not values:
+            return chosen  # the common case: no case with numbers, nothing to hold rows against
         groups: dict[int, frozenset[str]] = {}
         fitting: dict[int, bool | None] = {}
         for s in chosen:
             codes = frozenset(c for c in question.codes if keyed_by(s.unit, (c,)))
             if codes:
-                groups[s.unit.position], fitting[s.unit.position] = codes, fits(question.query, s.unit.text)
+                groups[s.unit.position], fitting[s.unit.position] = codes, fits(values, s.unit.text)
         met = [groups[p] for p, fit in fitting.items() if fit]
 
         def outside(s: Scored) -> bool:  # its asked codes are all in a row whose threshold the case meets
