@@ -129,10 +129,7 @@ class Question:
     def key_terms(self) -> tuple[str, ...]:
         """The focus words that say what is asked: without the words of the names it gives
         (source, payer, code) and words that only point at a document ("policy", "say")."""
-        named = {w.lower() for n in self.named_names for w in n.split()}
-        named |= {
-            w.lower() for e in self.entities if e.kind != "concept" for w in _WORD.findall(self.query[e.start : e.end])
-        }
+        named = set(_given_words(self.query, self.named_names, self.entities))
         named |= answer_words(self.query)  # "how many": the kind of answer, not its subject
         # A named source's words as the question splits them: "CPCP051" -> "cpcp", "BCBSTX" -> "bcbst".
         prefixes = tuple(n for n in named if len(n) >= 4)
@@ -287,9 +284,7 @@ class QuestionReader:
         variants: dict[str, set[str]] = {w: {*self.synonyms.get(w, ()), *_REVISION_WORDS.get(w, ())} for w in words}
         for phrase in _TAKEN_OUT.finditer(query):  # "when did they take out ..." is a removal too
             variants.setdefault(phrase.group(1).lower(), set()).update(_REVISION_WORDS["drop"])
-        given = {w.lower() for n in names for w in n.split()} | {
-            w.lower() for e in entities if e.kind != "concept" for w in _WORD.findall(query[e.start : e.end])
-        }
+        given = _given_words(query, names, entities)
         for acronym, spelled in spelled_out(query, self.acronyms, self.vocabulary).items():
             if acronym not in given:  # a source's or payer's initials ("NGS") name it, not a topic
                 variants.setdefault(acronym, set()).update(spelled)  # "LMFT" -> licensed, marriage, ...
@@ -327,6 +322,14 @@ _REVISION_WORDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("change", "changed", "modify", "modified"), frozenset({"updated", "revised"})),
 }
 _TAKEN_OUT = re.compile(r"\b(take|took|taken|taking)\s+out\b", re.I)
+
+
+def _given_words(query: str, names: Iterable[str], entities: Iterable[Entity]) -> frozenset[str]:
+    """The lower-case words of the source names and of the codes, payers and modifiers ``query``
+    gives (its concepts aside): names, not what is asked about."""
+    words = {w.lower() for n in names for w in n.split()}
+    words |= {w.lower() for e in entities if e.kind != "concept" for w in _WORD.findall(query[e.start : e.end])}
+    return frozenset(words)
 
 
 def _bare(word: str) -> str:
