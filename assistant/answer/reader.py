@@ -23,7 +23,7 @@ from assistant.answer.question import Question, QuestionReader, mask_codes
 from assistant.answer.rank import RankerWeights, Scored, keyed_by, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, stem, unknown_terms
-from assistant.answer.turns import split_parts
+from assistant.answer.turns import asking_sentences, split_parts
 from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
 from assistant.ingest.injection import unflagged_text
@@ -127,12 +127,15 @@ class EvidenceReader:
         # the question names is in the sources, the drugs are missing, capitalised or not; beside one
         # that is ("does a lamotrigine augmentation count for <a drug the policy covers>?") an absent
         # one may be a member of a class the sources list, which the evidence can still answer.
+        # Only the sentences that ask count: a word the sources lack in the case told before the
+        # question ("T2DM on metformin. does she meet the criteria?") is a detail, not what is asked.
+        asking = asking_sentences(question.query)
         known_drugs = [d for d in question.drugs if d.in_sources or d.written.lower() in self._vocabulary.words]
         for drug in question.drugs:
             named.update(drug.written.lower().split())
-            if not known_drugs:
+            if not known_drugs and drug.written in asking:
                 missing.append(drug.written)
-        missing += unknown_terms(question.query, self._vocabulary, self.questions.shorthand.words | named)
+        missing += unknown_terms(asking, self._vocabulary, self.questions.shorthand.words | named)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
         for asked in self._prepare(question)[0]:
             ranked = self.rank(asked)

@@ -99,6 +99,21 @@ def split_parts(query: str) -> list[str]:
     return merged
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+")
+
+
+def asking_sentences(text: str) -> str:
+    """The sentences of ``text`` that ask, without those that tell the case or the purpose: "T2DM
+    on metformin, had a psych eval. does she meet criteria for sleeve?" asks only its last sentence;
+    "what codes are listed for TMS? need them for our chargemaster" its first. When some sentence
+    ends with "?", those are the asking ones; else those that pose a question in words; else all of
+    ``text``."""
+    sentences = [s for s in _SENTENCE_BREAK.split(text.strip()) if s]
+    marked = [s for s in sentences if s.rstrip().endswith("?")]
+    asking = marked or [s for s in sentences if _asks(s)]
+    return " ".join(asking) if asking else text
+
+
 def _poses(part: str) -> bool:
     """Whether ``part`` poses a question in words (a wh-word or a question word first), not by its
     question mark alone ("90 days?", "once a year, or every visit?")."""

@@ -569,6 +569,15 @@ def test_4_a_change_asked_in_other_words_gets_the_date_its_line_leads_with(with_
     assert answer.text.index("5/2024") < min(answer.text.find(d) % 10_000 for d in ("2/2023", "9/2025")), answer.text
 
 
+def test_8_a_word_the_sources_lack_in_the_case_told_does_not_make_the_question_unanswerable(with_criteria: GroundedAnswerer) -> None:
+    # "zorvadine" is in no source: in the sentence that tells the case it is a detail; in the
+    # sentence that asks it is what is asked, which the sources cannot answer.
+    answer = answered(with_criteria, "Fenwick pt, AHI 30, BMI 30, on zorvadine for sleep. does he meet the Nightward criteria?")
+    assert 'AHI 30 meets "AHI of 15 to 65"' in answer.text, answer.text
+    answer = with_criteria.answer(["does Fenwick cover zorvadine for sleep apnea?"])
+    assert answer.abstained and "zorvadine" in answer.text, answer.text
+
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.abstain import _stem
-from assistant.answer.turns import is_elliptical
+from assistant.answer.turns import asking_sentences, is_elliptical
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,20 @@ def test_the_doer_and_the_act_share_a_stem() -> None:
     # "we used an interpreter" speaks of what "interpretation services" names.
     assert _stem("interpreter") == _stem("interpretation") == _stem("interpreting") == "interpret"
     assert _stem("never") == "never"  # short words stay whole
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [
+        # The case is told first, then asked about.
+        ("pt 44 y/o, T2DM on metformin. does she meet the criteria?", "does she meet the criteria?"),
+        # The purpose follows the question.
+        ("what are all the codes listed for TMS? need the full list for our chargemaster", "what are all the codes listed for TMS?"),
+        # No question mark: the sentences that ask in words.
+        ("Pt on metformin. Which BMI threshold applies", "Which BMI threshold applies"),
+        # Nothing asks: all of it.
+        ("BMI threshold for sleeve", "BMI threshold for sleeve"),
+    ],
+)
+def test_the_sentences_that_ask(text: str, asking: str) -> None:
+    assert asking_sentences(text) == asking
