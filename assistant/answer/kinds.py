@@ -43,7 +43,9 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.
     ("code", re.compile(r"\b((which|what) (cpt|hcpcs|icd(-?10)?(-?cm)?|dx|diagnosis) (do|does|did|should|would|can|could|goes?|to|is|are)\b|"
-                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers|mods?)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
+                        r"(which|what) ([\w-]+ ){0,2}(code|codes|modifier|modifiers|mods?)\b|"
+                        # "what are all the CPT codes listed for TMS?"
+                        r"(which|what) (are|is|were) (all )?(of )?(the )?([\w-]+ ){0,2}(codes?|modifiers?)\b|(what'?s|what is) the (cpt|hcpcs)( codes?)? (for|to)|code(s)? (for|to use)|"
                         r"bill(ed)? (it )?(with|as|under)|report(ed)? with)\b", re.I)),
     ("yesno", re.compile(r"^\s*(?:(?:ok|okay|so|and|also|but|then)\b[,]?\s+)*(does|do|is|are|can|could|should|may|must|will|would|was|were|has|have)\b", re.I)),
 )

@@ -19,6 +19,7 @@ from assistant.answer.rank import has_answer_type
         ("HCPCS code for the quellara infusion?", "code", "hcpcs"),
         ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
         ("what cpt codes are listed in the article?", "code", "cpt"),
+        ("what are all the HCPCS codes listed for the quellara infusion?", "code", "hcpcs"),
         # A payment rate or amount asked in staff shorthand is money.
         ("does Larch Valley pay 0991T at a higher rate for an RN than an LPN?", "money", None),
         ("whats Wrenfield paying for the quellara infusion these days?", "money", None),
