@@ -23,7 +23,9 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                         # "NGS TMS - which CPT for redoing the motor threshold?": after the names it gives.
                         r"\b(?:which|what) (?:cpt|hcpcs)(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
                         r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
-    ("contact", re.compile(r"\b(phone|telephone|fax|call|hotline|e-?mail|contact|reach)\b|#\s*\??\s*$", re.I)),
+    # "for medicare to call it medically necessary": to call something so is to deem it, not a contact.
+    ("contact", re.compile(r"\b(phone|telephone|fax|call(?!\s+(?:it|this|that|them|these|those)\b)|hotline|e-?mail|contact|reach)\b|"
+                           r"#\s*\??\s*$", re.I)),
     # "When is 99214 selected?" asks for a condition; "when did it take effect?" for a date.
     ("date", re.compile(r"\b(when (did|was|were|will)|when does \w+( \w+){0,4} (take effect|start|begin|end|expire)|"
                         r"what date|which date|effective (date|on|as of)|start(ing)? date|end date|since when|"

@@ -20,6 +20,9 @@ from assistant.answer.rank import has_answer_type
         ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
         ("what cpt codes are listed in the article?", "code", "cpt"),
         ("what are all the HCPCS codes listed for the quellara infusion?", "code", "hcpcs"),
+        # To call something so is to deem it; who to call is a contact.
+        ("how many of the criteria must be met for the plan to call it medically necessary?", "number", None),
+        ("who do we call for the quellara prior auth?", "contact", None),
         # A payment rate or amount asked in staff shorthand is money.
         ("does Larch Valley pay 0991T at a higher rate for an RN than an LPN?", "money", None),
         ("whats Wrenfield paying for the quellara infusion these days?", "money", None),

@@ -36,6 +36,8 @@ def test_the_project_list_loads_and_spares_codes() -> None:
     [
         ("Pt is 17, pts need a referral", "Pt (patient) is 17, pts (patients) need a referral"),
         ("supervised PT before a TKA?", "supervised PT (physical therapy) before a TKA?"),
+        # "med" alone is a medication; "med necessary" is medically necessary
+        ("for medicare to call it med necessary? pt is on 2 meds", "for medicare to call it med necessary (medically necessary)? pt (patient) is on 2 meds (medications)"),
         # drug classes as prescribers write them: a policy lists the class by its full name
         ("failed 2 SSRIs and an MAOI", "failed 2 SSRIs (selective serotonin reuptake inhibitors) and an MAOI (monoamine oxidase inhibitor)"),
     ],
