@@ -181,6 +181,8 @@ def _describe(exc: RequestValidationError) -> str:
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
         if error.get("type") == "json_invalid":
             parts.append("the request body is not valid JSON")
+        elif error.get("type") == "missing" and not location:
+            parts.append('the request body is empty: send a JSON object, such as {"messages": [{"role": "user", "content": "..."}]}')
         elif error.get("type") == "extra_forbidden":
             parts.append(f"unknown field {location!r}")
         else:

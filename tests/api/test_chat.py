@@ -109,6 +109,13 @@ def test_non_json_body_gets_a_clear_4xx(client: TestClient, content: bytes, cont
     assert response.json()["error"]["message"]
 
 
+def test_an_empty_body_is_named_as_such_with_what_to_send(client: TestClient) -> None:
+    response = client.post("/v1/chat", content=b"", headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert "request body is empty" in message and '"messages"' in message, message
+
+
 @pytest.mark.parametrize("content", [b'{"messages": "\xff\xfe"}', b"[" * 50_000 + b"]" * 50_000])
 def test_a_body_json_cannot_read_at_all_is_invalid_request(client: TestClient, content: bytes) -> None:
     # Bytes that are not UTF-8 and arrays nested 50,000 deep: FastAPI's own 400 became "http_error".
