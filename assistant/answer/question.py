@@ -279,7 +279,7 @@ class QuestionReader:
             if pattern.search(query):
                 named |= ids
                 names.append(name)
-        words = [_bare(w.lower()) for w in _WORD.findall(query)]
+        words = [_bare(w.lower()) for w in _WORD.findall(_CONFIRMING.sub(" ", query))]
         drugs = tuple(self.drugs.mentions(query))
         variants: dict[str, set[str]] = {w: {*self.synonyms.get(w, ()), *_REVISION_WORDS.get(w, ())} for w in words}
         for phrase in _TAKEN_OUT.finditer(query):  # "when did they take out ..." is a removal too
@@ -313,6 +313,10 @@ class QuestionReader:
             variants=tuple((w, tuple(sorted(n - {w}))) for w, n in variants.items() if n - {w}),
         )
 
+
+# A tag asking to confirm what was just said ("90 days, right?", "... correct?") says nothing of
+# what is asked: "right" there is no right knee.
+_CONFIRMING = re.compile(r"[,;-]?\s*(?<!the\s)\b(right|correct|true|ok|okay|yes|no)\s*\?+(?=\s*(\(|$))", re.I)
 
 # How revision histories word a change ("Removed requirement for ...", "Added PHQ-9 ...") for the
 # words a question asks it with ("when did they drop ...", "stop requiring", "pull").

@@ -149,6 +149,17 @@ def test_a_complete_question_with_a_pronoun_carries_only_the_earlier_names(answe
     assert "64642" in question.query and "cover" not in question.query
 
 
+@pytest.mark.parametrize(
+    ("typed", "has_right"),
+    [("global period for 64642 under Aetna, 90 days right?", False), ("64642 for the right arm, correct?", True)],
+)
+def test_a_tag_asking_to_confirm_is_no_term_of_the_question(answerer: GroundedAnswerer, typed: str, has_right: bool) -> None:
+    # "..., right?" asks to confirm; "the right arm" names a side.
+    question = answerer.questions.read([typed])
+    assert ("right" in question.key_terms) is has_right, question.key_terms
+    assert "correct" not in question.key_terms
+
+
 def test_a_question_about_one_payer_is_not_answered_with_another_payers_rule(answerer: GroundedAnswerer) -> None:
     # The curated facts say Aetna requires precertification; nothing says whether UnitedHealthcare does.
     answer = answerer.answer(["Does UnitedHealthcare require prior authorization for 64642?"])
