@@ -40,7 +40,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # it asks for nothing.
     ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|(?<!\d)(?<!\d\s)min(imum)?|max(imum)?|at least|"
                           r"at most|limit|number of|(bmi|age)(?!\s*(of|is|was|=|:|>|<|≥|≤)?\s*\d)|"
-                          r"what (time|duration|frequency|percentage|score|dose)|threshold|cut ?off)\b", re.I)),
+                          r"what (time|duration|frequency|percentage|score|dose)( range)?|(time|age|dose) range|threshold|cut ?off)\b", re.I)),
     # "Where are the codes?" asks where to look, not for a code.
     ("other", re.compile(r"(^|[-:;,?]\s)\s*where (is|are|do|does|can|should)\b", re.I)),
     # "what ICD-10 do we put ...", "which CPT should we use": the code system names the code asked.

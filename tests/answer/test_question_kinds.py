@@ -23,6 +23,8 @@ from assistant.answer.rank import has_answer_type
         # To call something so is to deem it; who to call is a contact.
         ("how many of the criteria must be met for the plan to call it medically necessary?", "number", None),
         ("who do we call for the quellara prior auth?", "contact", None),
+        # A range of time asked for is a number ("30-74 mins").
+        ("quellara infusion 0998T - what time range does it cover?", "number", None),
         # A payment rate or amount asked in staff shorthand is money.
         ("does Larch Valley pay 0991T at a higher rate for an RN than an LPN?", "money", None),
         ("whats Wrenfield paying for the quellara infusion these days?", "money", None),
@@ -93,6 +95,7 @@ def test_the_measure_a_number_question_counts_in(question: str, measure: str) ->
         # The words between "which" and "codes" say what the codes are for: the question's subject.
         ("which telehealth consult codes does the plan pay?", {"which", "codes"}),
         ("how many units of 0998T?", {"how", "many"}),
+        ("0998T - what time range does it cover?", {"what", "time", "range"}),
         ("when does the Velmora program take effect?", {"when", "does", "the", "take", "effect"}),
     ],
 )
