@@ -141,7 +141,8 @@ def choose(
         # answer-type check below: "once per treatment episode" shares no word with it.
         names = list(payer_words.values())
         # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
-        carrying = [s for s in carrying if _mentions(s.unit, question.key_terms + question.synonyms, evidence, names)]
+        terms = question.key_terms + question.synonyms
+        carrying = [s for s in carrying if _mentions(s.unit, _beyond_title(terms, s.unit, evidence), evidence, names)]
         if not carrying:
             # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
             about = f" about {', '.join(question.payer_names)}" if question.payer_names else ""
@@ -235,6 +236,15 @@ def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) ->
             pair = [anchor, Scored(other, anchor.features, anchor.score)]
             return pair if position > unit.position else pair[::-1]
     return []
+
+
+def _beyond_title(terms: tuple[str, ...], unit: EvidenceUnit, evidence: EvidenceSet) -> tuple[str, ...]:
+    """``terms`` without the words of ``unit``'s document title ("bariatric" in a bariatric surgery
+    policy, where nearly every line speaks of it: "nicotine" is what is asked), unless nothing else
+    is asked."""
+    title = {_stem(w) for w in _WORDS.findall(evidence.documents[unit.doc_id].title.lower())}
+    beyond = tuple(t for t in terms if _stem(t) not in title)
+    return beyond or terms
 
 
 _REQUIRE = re.compile(r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)", re.I)

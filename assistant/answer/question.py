@@ -337,8 +337,9 @@ def _given_words(query: str, names: Iterable[str], entities: Iterable[Entity]) -
 
 
 def _bare(word: str) -> str:
-    """A word without a possessive or a closing quote: "what's" -> "what", "with'" -> "with"."""
-    return re.sub(r"'s?$", "", word)
+    """A word without a possessive, a closing quote or the hyphen before a number it was written
+    with: "what's" -> "what", "with'" -> "with", "icd-" (of "ICD-10") -> "icd"."""
+    return re.sub(r"'s?$|-+$", "", word)
 
 
 def _source_names(title: str, publisher: str) -> set[str]:

@@ -160,6 +160,12 @@ def test_a_tag_asking_to_confirm_is_no_term_of_the_question(answerer: GroundedAn
     assert "correct" not in question.key_terms
 
 
+def test_a_code_systems_name_written_with_its_number_is_no_term(answerer: GroundedAnswerer) -> None:
+    # "ICD-10" split at its hyphen left "icd-", a term no quote could share.
+    question = answerer.questions.read(["which ICD-10 codes does Aetna list for 64642?"])
+    assert not any(t.endswith("-") for t in question.key_terms), question.key_terms
+
+
 def test_a_question_about_one_payer_is_not_answered_with_another_payers_rule(answerer: GroundedAnswerer) -> None:
     # The curated facts say Aetna requires precertification; nothing says whether UnitedHealthcare does.
     answer = answerer.answer(["Does UnitedHealthcare require prior authorization for 64642?"])

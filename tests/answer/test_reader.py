@@ -578,6 +578,15 @@ def test_8_a_word_the_sources_lack_in_the_case_told_does_not_make_the_question_u
     assert answer.abstained and "zorvadine" in answer.text, answer.text
 
 
+def test_8_a_document_title_word_alone_does_not_make_a_quote_speak_of_what_is_asked(with_criteria: GroundedAnswerer) -> None:
+    # Nearly every line of the implant policy speaks of the implant; none speaks of nicotine.
+    answer = with_criteria.answer(["does Fenwick require the pt to be nicotine free before the Nightward implant?"])
+    assert answer.abstained, answer.text
+    # Asked about the title's subject alone, its lines answer.
+    answer = answered(with_criteria, "does Fenwick cover the Nightward implant?")
+    assert any("covers the Nightward implant" in c.quote for c in answer.citations), answer.text
+
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 
