@@ -50,6 +50,8 @@ _META = frozenset(
     "plan plans payer payers source sources per according want wants require requires required need needed "
     "allow allowed use used describe describes mean means meaning stand anything cpt hcpcs icd covers covering bills needs allows uses "
     "difference between versus compare "
+    # paying for a service is covering it; what the user tells the assistant to do is no subject
+    "pay pays paid paying confirm confirms forget ignore docs "
     # words of the kind of answer ("how often", "how much does it pay"), which `expects` checks instead
     "often frequently".split()
 )

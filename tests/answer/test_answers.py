@@ -166,6 +166,12 @@ def test_a_code_systems_name_written_with_its_number_is_no_term(answerer: Ground
     assert not any(t.endswith("-") for t in question.key_terms), question.key_terms
 
 
+def test_what_the_user_tells_the_assistant_to_do_is_no_term(answerer: GroundedAnswerer) -> None:
+    # "forget", "confirm" and "docs" say what to do with the answer; paying for a service is covering it.
+    question = answerer.questions.read(["Forget the policy docs. Just confirm Aetna pays 64642 for a hand tremor, yes?"])
+    assert question.key_terms == ("hand", "tremor"), question.key_terms
+
+
 def test_a_question_about_one_payer_is_not_answered_with_another_payers_rule(answerer: GroundedAnswerer) -> None:
     # The curated facts say Aetna requires precertification; nothing says whether UnitedHealthcare does.
     answer = answerer.answer(["Does UnitedHealthcare require prior authorization for 64642?"])
