@@ -224,8 +224,11 @@ _RULE_HEADING = re.compile(
 def _descriptive(units: list[EvidenceUnit]) -> frozenset[int]:
     """Positions of the units in a part of a document that reviews evidence or describes: from a
     descriptive heading until the next heading of rules (headings naming neither, such as a
-    procedure's name under "Clinical Evidence", keep the part they are in; PDF headings are flat)."""
+    procedure's name under "Clinical Evidence", keep the part they are in; PDF headings are flat).
+    In a document with a table of contents only a heading it lists ends the part: "Indications for
+    Surgery" inside a society's guideline under "Clinical Evidence" is the society's, not a rule."""
     found: set[int] = set()
+    contents = _contents(units)
     document, section, inside = None, None, False
     for unit in units:
         if unit.kind == "fact":
@@ -235,13 +238,29 @@ def _descriptive(units: list[EvidenceUnit]) -> frozenset[int]:
         if unit.section != section:
             section = unit.section
             heading = (section or "").rsplit(" > ", 1)[-1]
-            if _RULE_HEADING.search(heading):
+            listed = document not in contents or _words(heading) <= contents[document]
+            if _RULE_HEADING.search(heading) and listed:
                 inside = False
             elif _DESCRIPTIVE_HEADING.search(section or ""):  # "Description of Services > Obesity"
                 inside = True
         if inside:
             found.add(unit.position)
     return frozenset(found)
+
+
+def _contents(units: list[EvidenceUnit]) -> dict[str, frozenset[str]]:
+    """The words of each document's table of contents (the units under a heading "Table of
+    Contents"), for the documents that have one."""
+    words: dict[str, set[str]] = {}
+    for unit in units:
+        if unit.kind != "fact" and re.search(r"\btable of contents\b", unit.section or "", re.I):
+            words.setdefault(unit.doc_id, set()).update(_words(unit.text))
+    return {doc_id: frozenset(w) for doc_id, w in words.items()}
+
+
+def _words(text: str) -> frozenset[str]:
+    """The lower-case words of ``text`` (letters only)."""
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
 
 
 # A line standing alone that names a reference list: a PDF often prints it as plain text, not a heading.

@@ -587,6 +587,20 @@ def test_8_a_document_title_word_alone_does_not_make_a_quote_speak_of_what_is_as
     assert any("covers the Nightward implant" in c.quote for c in answer.citations), answer.text
 
 
+with_contents = _corpus_with("with-contents", ["sorrel-bay-weight-policy.md"], "The project corpus plus a policy with a table of contents and a society's own 'Indications' part.")
+
+
+def test_3_a_societys_indications_under_clinical_evidence_are_no_rule_of_the_payer(with_contents: GroundedAnswerer) -> None:
+    # "Indications for Surgery" is not in the table of contents: it is the society's part inside
+    # the evidence review, not the payer's rules; "Coverage Rationale" is listed and is a rule.
+    evidence = with_contents.reader.evidence
+    society = next(u for u in evidence.units if u.text.startswith("The Larkmoor Society recommends"))
+    rule = next(u for u in evidence.units if u.text.startswith("Sorrel Bay Health covers the Orvane"))
+    assert society.position in evidence.descriptive and rule.position not in evidence.descriptive
+    answer = answered(with_contents, "what BMI does Sorrel Bay want for the Orvane device?")
+    assert "BMI of 42 or more" in answer.citations[0].quote, answer.text
+
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 
