@@ -14,9 +14,11 @@ install: $(STAMP)
 # torch first, pinned to the CPU build: an unpinned resolve would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the Python packages into $(VENV) (first run: about 3 minutes, no output while pip works)."
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
+	@echo "Installed."
 
 build: install
 	$(BIN)/assistant build

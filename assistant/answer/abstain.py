@@ -142,11 +142,14 @@ def choose(
         names = list(payer_words.values())
         # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
         terms = question.key_terms + question.synonyms
+        closest = carrying[0].unit
         carrying = [s for s in carrying if _mentions(s.unit, _beyond_title(terms, s.unit, evidence), evidence, names)]
         if not carrying:
             # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
+            # The words named are those the closest passage's document lacks beyond its title's.
             about = f" about {', '.join(question.payer_names)}" if question.payer_names else ""
-            return Verdict((), f"No passage{about} speaks of " + ", ".join(question.key_terms[:4]) + ".", unspoken=True)
+            unspoken = _beyond_title(question.key_terms, closest, evidence)
+            return Verdict((), f"No passage{about} speaks of " + ", ".join(unspoken[:4]) + ".", unspoken=True)
     required = _required_object(question)
     if carrying and required:
         # "Does X need prior auth for Y?" is answered by a unit that speaks of prior authorization.

@@ -29,7 +29,8 @@ STOP_WORDS = frozenset(
     "a an the of for to in on at by with without and or is are was were be been do does did can could should would "
     "may might must will shall what which when where who how why this that these those it its they them their there "
     "any all some per as from under about if than then so not no yes i we you our my me us pt patient please need "
-    "needs get got have has had just also only still same whats hows wheres whos something one ones thing things".split()
+    "needs get got have has had just also only still same whats hows wheres whos something one ones thing things "
+    "tell itself himself herself themselves myself yourself".split()
 )
 
 

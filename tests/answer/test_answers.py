@@ -170,6 +170,8 @@ def test_what_the_user_tells_the_assistant_to_do_is_no_term(answerer: GroundedAn
     # "forget", "confirm" and "docs" say what to do with the answer; paying for a service is covering it.
     question = answerer.questions.read(["Forget the policy docs. Just confirm Aetna pays 64642 for a hand tremor, yes?"])
     assert question.key_terms == ("hand", "tremor"), question.key_terms
+    question = answerer.questions.read(["just tell me: can 64642 be billed by itself?"])
+    assert "tell" not in question.key_terms and "itself" not in question.key_terms, question.key_terms
 
 
 def test_a_question_about_one_payer_is_not_answered_with_another_payers_rule(answerer: GroundedAnswerer) -> None:

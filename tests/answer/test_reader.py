@@ -582,6 +582,9 @@ def test_8_a_document_title_word_alone_does_not_make_a_quote_speak_of_what_is_as
     # Nearly every line of the implant policy speaks of the implant; none speaks of nicotine.
     answer = with_criteria.answer(["does Fenwick require the pt to be nicotine free before the Nightward implant?"])
     assert answer.abstained, answer.text
+    # The reason names what no passage speaks of, not the title's words, which many do.
+    reason = answer.text.split("speaks of ", 1)[1].split(".", 1)[0]
+    assert "nicotine" in reason and "nightward" not in reason.lower() and "implant" not in reason, answer.text
     # Asked about the title's subject alone, its lines answer.
     answer = answered(with_criteria, "does Fenwick cover the Nightward implant?")
     assert any("covers the Nightward implant" in c.quote for c in answer.citations), answer.text
