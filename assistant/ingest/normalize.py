@@ -30,8 +30,9 @@ _HYPHENATED_RE = re.compile(r"(\w+)-[ \t]*\n[ \t]*([a-z]\w*)")
 
 
 def normalize_chars(text: str) -> str:
-    """``text`` in NFKC with soft hyphens, zero-width characters and unpaired surrogates removed,
-    footnote marks on numbers dropped, and each tab a space. Line structure is untouched."""
+    """``text`` in NFKC with soft hyphens, zero-width characters, control characters and unpaired
+    surrogates removed, footnote marks on numbers dropped, and each tab a space. Line structure is
+    untouched."""
     text = _SURROGATE_RE.sub("", text).replace(_LINE_END_HYPHEN, "-")
     text = _FOOTNOTE_MARK_RE.sub("", text)
     return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ").translate(_HYPHENS)
@@ -42,7 +43,12 @@ def normalize_chars(text: str) -> str:
 _FOOTNOTE_MARK_RE = re.compile(r"(?<=\d)[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+")
 # Hyphens NFKC leaves as they are (U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
 # U+2212 minus) written "-": "UB‐04" and "312‐422‐3366" read as typed. En and em dashes stay.
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})
+# PDFium also writes a hyphen inside a table cell as the control character U+0002 ("ICD\x0210");
+# other control characters (but line breaks) are dropped.
+_HYPHENS = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\x02": "-",
+     **{chr(c): None for c in (*range(0x00, 0x02), *range(0x03, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}}
+)
 
 
 def normalize_lines(text: str) -> str:

@@ -79,12 +79,14 @@ def merge_offset_header(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     first row and the other holds none there."""
     if len(rows) < 2:
         return rows
+    # A header printed over two rows ("May Be" over "Reported With") is header in both.
+    depth = 2 if len(rows) > 2 and _finishes_header(rows[1]) else 1
     columns = [list(column) for column in zip(*rows, strict=True)]
     merged = [columns[0]]
     for column in columns[1:]:
         left = merged[-1]
-        header_only = [c for c in (left, column) if c[0] and not any(c[1:])]
-        data_only = [c for c in (left, column) if not c[0] and any(c[1:])]
+        header_only = [c for c in (left, column) if any(c[:depth]) and not any(c[depth:])]
+        data_only = [c for c in (left, column) if not any(c[:depth]) and any(c[depth:])]
         if header_only and data_only:
             merged[-1] = [a or b for a, b in zip(left, column, strict=True)]
         else:
@@ -102,10 +104,16 @@ def header_of(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...] | None
         return None, rows
     header, body = rows[0], rows[1:]
     second = body[0]
-    if len(body) > 1 and not second[0] and any(second) and not any(ch.isdigit() for cell in second for ch in cell):
+    if len(body) > 1 and _finishes_header(second):
         header = tuple(" ".join(part for part in (top, below) if part) for top, below in zip(header, second, strict=True))
         body = body[1:]
     return header, body
+
+
+def _finishes_header(row: tuple[str, ...]) -> bool:
+    """Whether ``row``, second in its table, finishes a header printed over two rows: an empty
+    first cell (beside a cell spanning both rows), some text and no digit."""
+    return not row[0] and any(row) and not any(ch.isdigit() for cell in row for ch in cell)
 
 
 def continues_table(previous_header: tuple[str, ...] | None, rows: tuple[tuple[str, ...], ...], *, adjacent: bool) -> bool:

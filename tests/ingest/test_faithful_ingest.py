@@ -248,6 +248,11 @@ def test_ligatures_soft_hyphens_and_line_end_hyphenation_are_normalised() -> Non
     assert normalize_lines("\u25cf first item\n\u2022 second item") == "- first item\n- second item"
 
 
+def test_a_hyphen_written_as_a_control_character_is_a_hyphen_and_other_controls_go() -> None:
+    assert normalize_chars("a stand\x02alone service; ICD\x0210 codes\x07\x00\x1b") == "a stand-alone service; ICD-10 codes"
+    assert normalize_chars("two\nlines\r\n") == "two\nlines\r\n"
+
+
 def test_unicode_hyphens_are_written_as_typed_and_dashes_stay() -> None:
     assert normalize_chars("UB\u201004 at 312\u2011422\u20123366, \u22125") == "UB-04 at 312-422-3366, -5"
     assert normalize_chars("99238\u201399239 \u2014 see") == "99238\u201399239 \u2014 see"
@@ -284,6 +289,11 @@ def test_a_header_the_grid_put_one_column_off_is_moved_over_its_data() -> None:
 
     rows = [("", "CPT Code", "", "Description"), ("0813T", "", "EGD with balloon adjustment", ""), ("43290", "", "EGD", "")]
     assert merge_offset_header(rows) == [("CPT Code", "Description"), ("0813T", "EGD with balloon adjustment"), ("43290", "EGD")]
+    # A header printed over two rows, one column off its data: both rows move over it.
+    two = [("Code", "", "May Be", "", "Not To Be"), ("", "", "Reported With", "", "Reported With"),
+           ("90834", "+90785", "", "90839, 90846", ""), ("90837", "+90785", "", "90839", "")]
+    assert merge_offset_header(two) == [("Code", "May Be", "Not To Be"), ("", "Reported With", "Reported With"),
+                                        ("90834", "+90785", "90839, 90846"), ("90837", "+90785", "90839")]
     # Columns that only take turns below the header (a "Yes" / "No" mark) stay apart.
     marks = [("Code", "Yes", "No"), ("1", "X", ""), ("2", "", "X")]
     assert merge_offset_header(marks) == marks
