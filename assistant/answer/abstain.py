@@ -326,6 +326,8 @@ def _stem(word: str) -> str:
     """``word`` without one ending of inflection, of the act or of its doer: "interpretation",
     "interpreting", "interpreter" -> "interpret"."""
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ers", "er"):
+        if suffix == "es" and not re.search(r"(s|x|z|ch|sh)es$", word):
+            continue  # "muscles" is "muscle" + "s" (as "muscle(s)" is), "boxes" is "box" + "es"
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word  # "pays" -> "pay"

@@ -31,7 +31,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                         r"what date|which date|effective (date|on|as of)|start(ing)? date|end date|since when|"
                         r"what year|deadline|expir\w*)\b", re.I)),
     ("money", re.compile(r"\b(fees?|price|costs?|reimburse\w*|allowable|allowed amount|payment amount|rvus?|"
-                         r"relative value|dollars?|how much (do|does|will|would|did) \w+ (pay|reimburse|allow)|"
+                         r"relative value|dollars?|how much (do|does|will|would|did) (\w+ ){1,4}(pay|reimburse|allow)|"
                          r"what (do|does|will|would) \w+ pay|"
                          # "does X pay 90837 at a different rate ...?", "whats X paying for 90837?", "allowed amt"
                          r"pay(s|ing)?\b[^?.;]{0,30}\brates?|(payment|pay|reimbursement|fee) rates?|"

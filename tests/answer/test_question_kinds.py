@@ -28,6 +28,7 @@ from assistant.answer.rank import has_answer_type
         # A payment rate or amount asked in staff shorthand is money.
         ("does Larch Valley pay 0991T at a higher rate for an RN than an LPN?", "money", None),
         ("whats Wrenfield paying for the quellara infusion these days?", "money", None),
+        ("how much does Wrenfield Health Plan pay for the quellara infusion?", "money", None),
         ("need the allowed amt for 0998T", "money", None),
         # Paying for a service at all is coverage, not money.
         ("does Wrenfield pay for the quellara infusion at home?", "yesno", None),

@@ -40,6 +40,8 @@ def test_the_doer_and_the_act_share_a_stem() -> None:
     # "we used an interpreter" speaks of what "interpretation services" names.
     assert _stem("interpreter") == _stem("interpretation") == _stem("interpreting") == "interpret"
     assert _stem("never") == "never"  # short words stay whole
+    # A plural "s" after an "e" of the word: "muscles" as in "muscle(s)"; "classes" loses "es".
+    assert _stem("muscles") == _stem("muscle") == "muscle" and _stem("classes") == "class"
 
 
 @pytest.mark.parametrize(
