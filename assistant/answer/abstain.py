@@ -245,9 +245,15 @@ def _beyond_title(terms: tuple[str, ...], unit: EvidenceUnit, evidence: Evidence
     """``terms`` without the words of ``unit``'s document title ("bariatric" in a bariatric surgery
     policy, where nearly every line speaks of it: "nicotine" is what is asked), unless nothing else
     is asked."""
-    title = {_stem(w) for w in _WORDS.findall(evidence.documents[unit.doc_id].title.lower())}
+    title = _title_stems(evidence.documents[unit.doc_id].title)
     beyond = tuple(t for t in terms if _stem(t) not in title)
     return beyond or terms
+
+
+@functools.lru_cache(maxsize=256)
+def _title_stems(title: str) -> frozenset[str]:
+    """The word stems of a document title (cached: asked for every close unit of every question)."""
+    return frozenset(_stem(w) for w in _WORDS.findall(title.lower()))
 
 
 _REQUIRE = re.compile(r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)", re.I)

@@ -35,7 +35,7 @@ def normalize_chars(text: str) -> str:
     untouched."""
     text = _SURROGATE_RE.sub("", text).replace(_LINE_END_HYPHEN, "-")
     text = _FOOTNOTE_MARK_RE.sub("", text)
-    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ").translate(_HYPHENS)
+    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).replace("\t", " ").translate(_CHARACTERS)
 
 
 # A superscript footnote mark on a number ("90846²"): NFKC would glue it on as a digit and make a
@@ -43,12 +43,11 @@ def normalize_chars(text: str) -> str:
 _FOOTNOTE_MARK_RE = re.compile(r"(?<=\d)[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+")
 # Hyphens NFKC leaves as they are (U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash,
 # U+2212 minus) written "-": "UB‐04" and "312‐422‐3366" read as typed. En and em dashes stay.
-# PDFium also writes a hyphen inside a table cell as the control character U+0002 ("ICD\x0210");
-# other control characters (but line breaks) are dropped.
-_HYPHENS = str.maketrans(
-    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\x02": "-",
-     **{chr(c): None for c in (*range(0x00, 0x02), *range(0x03, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}}
-)
+# PDFium also writes a hyphen inside a table cell as the control character U+0002 ("ICD\x0210").
+_HYPHENS = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\x02": "-"}
+# The other control characters are dropped; tab, line feed and carriage return stay.
+_CONTROLS = {chr(c): None for c in range(0x20) if chr(c) not in "\x02\t\n\r"} | {"\x7f": None}
+_CHARACTERS = str.maketrans({**_HYPHENS, **_CONTROLS})
 
 
 def normalize_lines(text: str) -> str:
