@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
@@ -29,6 +30,7 @@ _MIN_LENGTH = 6
 # A misspelling is seldom written: rarer than this in English (Zipf 3: once per million words).
 _TYPO_ZIPF = 3.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,9 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
 
 @functools.lru_cache(maxsize=1 << 16)  # called for every word of every candidate unit while ranking
 def stem(word: str) -> str:
-    """``word`` without one inflection ending ("gepants" -> "gepant", "billed" -> "bill"); words of
-    four letters or fewer stay whole."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """``word``'s English Snowball stem (PyStemmer, as the BM25 index uses): "gepants" -> "gepant",
+    "billed" -> "bill", "interpreter" and "interpretation" -> "interpret"."""
+    return _STEMMER.stemWord(word)
 
 
 def respell(text: str, vocabulary: Vocabulary, keep: frozenset[str] = frozenset()) -> str:

@@ -8,7 +8,7 @@ from assistant.answer.entities import EntityRecognizer
 from assistant.answer.phrasebook import load_phrasebook
 from assistant.answer.question import QuestionReader
 from assistant.answer.shorthand import Shorthand
-from assistant.answer.terms import corpus_vocabulary, respell, unknown_terms
+from assistant.answer.terms import corpus_vocabulary, respell, stem, unknown_terms
 from tests.conftest import ROOT
 
 VOCABULARY = corpus_vocabulary(["Chemodenervation with abobotulinumtoxinA, billed per unit (openpayer.com)."])
@@ -80,3 +80,17 @@ def test_a_payer_the_question_names_is_read_as_written() -> None:
         corpus_vocabulary([text]),
     )
     assert reader.read(["does humana cover it?"]).query == "does humana cover it?"
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [("interpreter", "interpretation"), ("billed", "billing"), ("muscles", "muscle"), ("authorizations", "authorized")],
+)
+def test_a_question_word_and_a_document_word_of_one_root_share_a_stem(asked: str, written: str) -> None:
+    assert stem(asked) == stem(written)
+
+
+def test_words_of_different_roots_keep_different_stems() -> None:
+    assert stem("cover") != stem("covid")
+    assert stem("general") != stem("generic")
+    assert stem("policy") != stem("police")
