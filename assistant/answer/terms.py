@@ -60,7 +60,8 @@ def corpus_vocabulary(texts: Iterable[str]) -> Vocabulary:
 def stem(word: str) -> str:
     """``word``'s English Snowball stem (PyStemmer, as the BM25 index uses): "gepants" -> "gepant",
     "billed" -> "bill", "interpreter" and "interpretation" -> "interpret"."""
-    return _STEMMER.stemWord(word)
+    stemmed: str = _STEMMER.stemWord(word)
+    return stemmed
 
 
 def respell(text: str, vocabulary: Vocabulary, keep: frozenset[str] = frozenset()) -> str:
