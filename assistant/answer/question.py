@@ -264,10 +264,12 @@ class QuestionReader:
         ]
 
     def carried_names(self, previous: str, follow_up: str) -> list[str]:
-        """Codes, payers and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
+        """Codes, payers, drugs and source names of ``previous`` of kinds ``follow_up`` does not name itself."""
         kinds = {e.kind for e in self.recognizer.find(follow_up)}
         names = [previous[e.start : e.end] for e in self.recognizer.find(previous) if e.kind not in kinds and e.kind != "concept"]
         names += [m.group(0) for pattern, _, _ in self._names if not pattern.search(follow_up) for m in [pattern.search(previous)] if m]
+        if not self.drugs.mentions(follow_up):  # "UHC spravato - how many sessions, and whats the max dose?"
+            names += [d.written for d in self.drugs.mentions(previous)]
         return list(dict.fromkeys(names))
 
     def analyse(self, text: str, query: str, *, carried: bool) -> Question:

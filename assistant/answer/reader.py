@@ -23,7 +23,7 @@ from assistant.answer.question import Question, QuestionReader, mask_codes
 from assistant.answer.rank import RankerWeights, Scored, keyed_by, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, stem, unknown_terms
-from assistant.answer.turns import asking_sentences, split_parts
+from assistant.answer.turns import asking_sentences, split_parts, topic
 from assistant.answer.writer import Composer
 from assistant.embed.protocol import Embedder
 from assistant.ingest.injection import unflagged_text
@@ -266,10 +266,14 @@ class EvidenceReader:
         parts = [question]
         if len(texts) > 1:
             parts = []
+            opening = topic(question.query)
             for part in texts:
                 # "does BCBSTX cover 97153, and how many units per day?": a part keeps the code,
-                # payer or source the other parts name where it names none of that kind.
+                # payer, drug or source the other parts name where it names none of that kind, and
+                # the topic the question opens with ("UHC spravato - ...").
                 names = self.questions.carried_names(question.query, part)
+                if opening and opening not in part:
+                    names = [opening, *names]
                 search = f"{part} ({', '.join(names)})" if names else part
                 parts.append(self.questions.analyse(part, search, carried=question.carried))
         masked = list(dict.fromkeys(self._masked(q.search_text) for q in [question, *parts]))

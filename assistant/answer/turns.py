@@ -76,9 +76,11 @@ def merge_follow_up(previous: str, follow_up: str, recognizer: EntityRecognizer)
     return " ".join(f"{text} {follow_up}".split())
 
 
+# A part ends after its "?" (kept: it says the part asks) or before "and"/"also"/"plus" opening a
+# question of its own.
 _PART_BREAK = re.compile(
-    r"\?\s+(?=\S)|[,;]?\s+(?:and|also|plus)\s+(?=(?:do|does|is|are|can|which|what|how|when|where|who|will|should|"
-    r"must|would)\b)",
+    r"(?<=\?)\s+(?=\S)|[,;]?\s+(?:and|also|plus)\s+(?=(?:do|does|did|is|are|was|were|has|have|can|could|which|what|"
+    r"whats|how|hows|when|where|who|whose|why|will|should|must|would)\b)",
     re.IGNORECASE,
 )
 
@@ -98,6 +100,21 @@ def split_parts(query: str) -> list[str]:
     if len(merged) < 2 or any(len(WORD.findall(p)) < 3 or not _asks(p) for p in merged):
         return [query]
     return merged
+
+
+_TOPIC = re.compile(r"^\s*([^?\n]{2,80}?)(?:\s+[-\u2013\u2014]+|\s*:)\s+(?=\S)")
+_TOPIC_WORDS = 8
+
+
+def topic(query: str) -> str:
+    """The topic a question opens with before a dash or colon, which each of its parts is about
+    ("UHC spravato - how many sessions a week, and whats the max dose?" -> "UHC spravato"); empty
+    when there is none or the opening itself asks or runs longer than a heading."""
+    match = _TOPIC.match(query)
+    if not match:
+        return ""
+    opening = match.group(1).strip()
+    return "" if _asks(opening) or len(WORD.findall(opening)) > _TOPIC_WORDS else opening
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+")
@@ -133,4 +150,5 @@ def _asks(part: str) -> bool:
 _CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plus", "or"})
 
 
-_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)\b", re.IGNORECASE)
+# "whats", "hows", "wheres": the wh-word run into its verb, as typed in chat.
+_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)(s)?\b", re.IGNORECASE)

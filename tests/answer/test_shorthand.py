@@ -83,9 +83,39 @@ def test_a_compound_question_splits_into_its_questions_only() -> None:
     # Choices offered after the question belong to it; they ask nothing of their own.
     assert len(split_parts("0998T - how often can we bill it per pt? once a year, or every visit?")) == 1
     assert split_parts("how often can we bill 0998T? once a year? and does it need PA?") == [
-        "how often can we bill 0998T once a year",
+        "how often can we bill 0998T? once a year?",
         "and does it need PA?",
     ]
+    # A part keeps its "?": the first part of "...? also how many ..." asks, though no wh-word opens it.
+    assert split_parts("is maintenance 0998T covered once in remission? also how many times per episode") == [
+        "is maintenance 0998T covered once in remission?",
+        "also how many times per episode",
+    ]
+    # "whats" as typed in chat is "what's"; "and whose ..." opens a question of its own.
+    assert split_parts("can we bill 90837 or does it have to be 90834? whats the min time for each") == [
+        "can we bill 90837 or does it have to be 90834?",
+        "whats the min time for each",
+    ]
+    assert split_parts("what mod goes on the claim and whose NPI does it go under?") == [
+        "what mod goes on the claim",
+        "whose NPI does it go under?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("UHC spravato - how many sessions a week, and whats the max dose?", "UHC spravato"),
+        ("medicare NGS: how many times can we bill 90867?", "medicare NGS"),
+        ("does it need PA - and for how long?", ""),  # the opening asks: no topic
+        ("how many units per day?", ""),
+        ("pt seen twice today in the ER by two different doctors of one group - what do we bill?", ""),  # a case, not a heading
+    ],
+)
+def test_the_topic_a_question_opens_with(question: str, opening: str) -> None:
+    from assistant.answer.turns import topic
+
+    assert topic(question) == opening
 
 
 @pytest.mark.parametrize(
