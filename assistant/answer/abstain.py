@@ -256,19 +256,26 @@ def _title_stems(title: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _WORDS.findall(title.lower()))
 
 
-_REQUIRE = re.compile(r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)", re.I)
+_REQUIRE = re.compile(
+    r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", re.I
+)
 
 
 def _required_object(question: Question) -> tuple[str, ...]:
-    """What a "does X need / require ..." question asks to be required, as key terms: the first
-    word after the verb with the key terms it begins ("prior auth" -> "prior"; "auth" ->
-    "auth", "authorization"); empty when the question asks no such thing."""
+    """What a "does X need / require ..." question asks to be required, as key terms: the head of
+    the noun phrase after the verb, its last word of the two first that are key terms ("prior
+    auth" -> "auth", "authorization": "prior to billing" does not say an authorization is
+    needed; "a referral for ..." -> "referral"), with the key terms it begins; empty when the
+    question asks no such thing."""
     match = _REQUIRE.search(question.query)
     if not match or question.expects != "yesno":
         return ()
-    word = match.group(1).lower()
-    terms = tuple(t for t in question.key_terms if t.startswith(word) or word.startswith(t))
-    return terms
+
+    def terms_of(word: str | None) -> tuple[str, ...]:
+        word = (word or "").lower()
+        return tuple(t for t in question.key_terms if t.startswith(word) or word.startswith(t)) if word else ()
+
+    return terms_of(match.group(2)) or terms_of(match.group(1))
 
 
 _ECHO_WORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading

@@ -682,3 +682,19 @@ def test_9_a_table_caption_answers_nothing(with_time_table: GroundedAnswerer) ->
     answer = with_time_table.answer(["'; DROP TABLE docs;-- 0998T"])
     assert answer.abstained, answer.text
     assert "Table 1." not in answer.text
+
+
+with_pellham = _corpus_with("with-pellham", ["pellham-sleep-study-note.md"], "The project corpus plus a short sleep study note.")
+
+
+def test_2_prior_auth_is_required_of_an_authorization_not_of_the_word_prior(with_pellham: GroundedAnswerer) -> None:
+    # "prior to the testing date" says when a study is scheduled; of an authorization the note says nothing.
+    answer = with_pellham.answer(["does Pellham Valley Health require prior auth for 95810?"])
+    assert answer.abstained, answer.text
+    assert "referral from the treating physician" in answered(with_pellham, "does Pellham Valley Health require a referral for 95806?").text
+
+
+def test_11_a_part_ending_in_a_question_mark_asks_though_no_question_word_opens_it(with_pellham: GroundedAnswerer) -> None:
+    answer = answered(with_pellham, "Pellham sleep study q - a referral needed for 95806? also how many times can we report 95810")
+    assert "referral from the treating physician" in answer.text
+    assert "once per night" in answer.text
