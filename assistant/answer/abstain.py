@@ -142,6 +142,11 @@ def choose(
         names = list(payer_words.values())
         # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
         terms = question.key_terms + question.synonyms
+        if not question.carried and question.text != question.query:
+            # A part of a compound question asks in its own words: the names and topic it carries
+            # from the whole ("(MDD with acute suicidal ideation, UHC)") say what it is about.
+            said = {_stem(w) for w in _WORDS.findall(question.text.lower())}
+            terms = tuple(t for t in terms if _stem(t) in said) or terms
         closest = carrying[0].unit
         carrying = [s for s in carrying if _mentions(s.unit, _beyond_title(terms, s.unit, evidence), evidence, names)]
         if not carrying:

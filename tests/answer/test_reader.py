@@ -698,3 +698,10 @@ def test_11_a_part_ending_in_a_question_mark_asks_though_no_question_word_opens_
     answer = answered(with_pellham, "Pellham sleep study q - a referral needed for 95806? also how many times can we report 95810")
     assert "referral from the treating physician" in answer.text
     assert "once per night" in answer.text
+
+
+def test_11_a_part_is_answered_in_its_own_words_not_by_the_topic_it_carries(with_pellham: GroundedAnswerer) -> None:
+    # "sleep study" is the topic of both parts; of a fax cover sheet the note says nothing.
+    answer = answered(with_pellham, "Pellham sleep study - how often can we report 95810? and does it need a fax cover sheet?")
+    assert "once per night" in answer.text
+    assert "The sources do not answer: and does it need a fax cover sheet?" in answer.text
