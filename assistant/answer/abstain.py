@@ -275,12 +275,11 @@ def _required_object(question: Question) -> tuple[str, ...]:
     match = _REQUIRE.search(question.query)
     if not match or question.expects != "yesno":
         return ()
-
-    def terms_of(word: str | None) -> tuple[str, ...]:
-        word = (word or "").lower()
-        return tuple(t for t in question.key_terms if t.startswith(word) or word.startswith(t)) if word else ()
-
-    return terms_of(match.group(2)) or terms_of(match.group(1))
+    for word in (w.lower() for w in (match.group(2), match.group(1)) if w):
+        terms = tuple(t for t in question.key_terms if t.startswith(word) or word.startswith(t))
+        if terms:
+            return terms
+    return ()
 
 
 _ECHO_WORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading

@@ -151,4 +151,4 @@ _CONNECTIVES = frozenset({"and", "so", "ok", "okay", "also", "but", "then", "plu
 
 
 # "whats", "hows", "wheres": the wh-word run into its verb, as typed in chat.
-_WH = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)(s)?\b", re.IGNORECASE)
+_WH = re.compile(r"\b(?:what|which|when|where|who|whom|whose|why|how)s?\b", re.IGNORECASE)
