@@ -110,6 +110,8 @@ def test_a_compound_question_splits_into_its_questions_only() -> None:
         ("does it need PA - and for how long?", ""),  # the opening asks: no topic
         ("how many units per day?", ""),
         ("pt seen twice today in the ER by two different doctors of one group - what do we bill?", ""),  # a case, not a heading
+        ("", ""),
+        ("x" * 20_000 + " - what?", ""),  # an opening longer than a heading, read in bounded time
     ],
 )
 def test_the_topic_a_question_opens_with(question: str, opening: str) -> None:
