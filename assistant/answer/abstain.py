@@ -17,10 +17,12 @@ from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.gives import MODIFIER_ASKED, gives
 from assistant.answer.question import Question
 from assistant.answer.rank import (
+    ASKS_NOTICE,
     REQUIRED_TYPES,
     Scored,
     defines,
     is_literature,
+    is_notice,
     keyed_by,
     numeric_conflict,
 )
@@ -135,6 +137,11 @@ def choose(
         carrying = [s for s in carrying if not is_literature(s.unit.text)]
         if not carrying:
             return Verdict((), "Only reports of studies speak of this; the sources state no rule on it.")
+    if carrying and not ASKS_NOTICE.search(question.query):
+        # Licence and disclaimer text says who owns the codes; it answers no billing question.
+        carrying = [s for s in carrying if not is_notice(s.unit.text)]
+        if not carrying:
+            return Verdict((), "Only licence or disclaimer text comes close; the sources state no rule on this.")
     if carrying and question.subject_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
         # A question naming only its measure ("how many times can we bill X?") is left to the

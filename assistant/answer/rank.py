@@ -117,6 +117,25 @@ _LITERATURE = re.compile(
     r"mean|median)\b",
     re.I,
 )
+# Licence and copyright text (the AMA's CPT notice, the AHA's UB-04 notice, a disclaimer): printed
+# in most Medicare articles and LCDs; it says who owns the codes, not how to bill them.
+_NOTICE = re.compile(
+    r"\ball rights reserved\b|\bcopyright(ed)?\b|©|\btrademarks?\b|\blicen[cs]e agreement\b|\bend users?\b|"
+    r"\bwarrant(y|ies)\b|\bdisclaim\w*|\bcompleteness or accuracy\b|\baccuracy or completeness\b",
+    re.I,
+)
+# A question about that text itself.
+ASKS_NOTICE = re.compile(r"\b(copyright\w*|licen[cs]\w*|trademarks?|disclaim\w*|warrant(y|ies)|reproduc\w*)\b", re.I)
+
+
+def is_notice(text: str) -> bool:
+    """Whether ``text`` is licence, copyright or disclaimer text ("CPT is a registered trademark
+    of ...", "... is not responsible for the completeness or accuracy of any information ..."),
+    not a line that runs into it from a header giving dates ("Original Effective Date 10/24/2019
+    ... CPT codes ... are copyright 2025 ...")."""
+    return bool(_NOTICE.search(text)) and not _HISTORY_DATE.search(text)
+
+
 # A revision-history line: a date with what changed ("12/2020 ... Updated coverage criteria").
 _CHANGE = re.compile(r"\b(annual review|updated|revised|clarified|reformatted|retired|added|removed|new policy|replaced)\b", re.I)
 _HISTORY_DATE = re.compile(r"\b\d{1,2}/(\d{1,2}/)?(19|20)?\d\d\b")

@@ -442,6 +442,13 @@ def test_12_a_fee_for_a_code_the_article_does_not_list_is_not_answered_by_a_tabl
     assert answer.abstained, answer.text
 
 
+def test_9_licence_text_is_no_answer(with_larch: GroundedAnswerer) -> None:
+    # The article's copyright and disclaimer paragraph shares "prior authorization" with the
+    # question; the article states no rule on it. Medicare articles and LCDs all carry such text.
+    answer = with_larch.answer(["does Larch Valley require prior authorization for scalp cooling?"])
+    assert answer.abstained, answer.text  # before: the disclaimer, quoted as the answer
+
+
 def test_12_a_contractor_table_is_no_code_table(with_larch: GroundedAnswerer) -> None:
     answer = answered(with_larch, "does Larch Valley cover scalp cooling for C56.1?")
     assert "Contract Number" not in answer.text
