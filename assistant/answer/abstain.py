@@ -48,14 +48,17 @@ class Verdict:
 
 def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[str], labels: dict[str, str]) -> list[str]:
     """What the question names that no evidence mentions at all: codes (ranges count), modifiers,
-    payers (``known_payers``: the payer keys any document or fact mentions). A question that names its
-    document leaves codes to that document ("is C56.1 on A99901's list?" is answered by the list)."""
+    payers (``known_payers``: the payer keys any document or fact mentions). A question that names a
+    document with a table of codes of the asked code's kind leaves that code to the table ("is C56.1
+    on A99901's list?" is answered by the list); one naming a document without such a table does not
+    ("bill G2082 or G2083 for <drug>?" when no source has those codes)."""
+    tabled = {kind for doc_id in question.named_documents for _, kinds in evidence.code_rows.get(doc_id, []) for kind in kinds}
+    kinds = {code: kind for kind, _, code in (e.key.partition(":") for e in question.entities)}
     missing = [
         code_label(code)
         for code in question.codes
-        if not question.named_documents
-        and code not in evidence.known_codes
-        and not any(r.holds(code) for r in evidence.known_ranges)
+        if kinds.get(code) not in tabled
+        and not _known_code(code, evidence)
     ]
     missing += [labels.get(p, p) for p in question.payers if p not in known_payers]
     # Modifiers no source names ("GA or GZ modifier?") are ones the sources cannot say anything
@@ -64,6 +67,12 @@ def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[s
     if asked and not any(m in evidence.known_modifiers for m in asked):
         missing += [f"modifier {m}" for m in asked]
     return missing
+
+
+def _known_code(code: str, evidence: EvidenceSet) -> bool:
+    """Whether a source names ``code``, a range holding it or, for an ICD-10-CM category ("M97"),
+    a code under it ("M97.01XA")."""
+    return code in evidence.known_codes or any(r.holds(code) for r in evidence.known_ranges) or bool(evidence.naming(code))
 
 
 def choose(

@@ -78,8 +78,15 @@ class EvidenceUnit:
     modifiers: frozenset[str] = frozenset()
 
     def names_code(self, code: str) -> bool:
-        """Whether the unit names ``code`` (a bare value) itself or inside a range it states."""
-        return code in self.codes or any(r.holds(code) for r in self.ranges)
+        """Whether the unit names ``code`` (a bare value) itself, inside a range it states or, for
+        an ICD-10-CM category ("M97"), by a code under it ("M97.01XA")."""
+        return code in self.codes or any(r.holds(code) for r in self.ranges) or any(in_category(c, code) for c in self.codes)
+
+
+def in_category(code: str, category: str) -> bool:
+    """Whether ``code`` is an ICD-10-CM code under the three-character ``category`` ("M97.01XA"
+    under "M97"; "C50.911" under "C50")."""
+    return len(category) == 3 and category[0].isalpha() and category[1:].isdigit() and code.startswith(category + ".")
 
 
 class EvidenceSet:
@@ -158,8 +165,10 @@ class EvidenceSet:
         return self._fact_positions.get(fact_id)
 
     def naming(self, code: str) -> list[int]:
-        """Positions of the units naming ``code`` itself or inside a range they state."""
-        return sorted({*self._by_code.get(code, ()), *(p for r, p in self._ranged if r.holds(code))})
+        """Positions of the units naming ``code`` itself, inside a range they state or, for an
+        ICD-10-CM category, by a code under it."""
+        under = (p for known, positions in self._by_code.items() if in_category(known, code) for p in positions)
+        return sorted({*self._by_code.get(code, ()), *(p for r, p in self._ranged if r.holds(code)), *under})
 
     def lexical_text(self, unit: EvidenceUnit) -> str:
         """What BM25 indexes for a unit: its words after its section title and lead-in."""

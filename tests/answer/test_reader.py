@@ -202,6 +202,15 @@ def test_13_adding_an_unrelated_document_leaves_answers_unchanged(
 with_frequency = _corpus_with("with-frequency", ["harbor-point-frequency-note.md"], "The project corpus plus a short note that states a payment frequency in words.")
 
 
+def test_12_a_code_no_source_has_is_missing_though_the_question_names_a_note_without_a_code_table(
+    with_frequency: GroundedAnswerer,
+) -> None:
+    # The note names 64612 but no diagnosis code, and no source has M54.50: the note cannot say
+    # whether it is covered (a document with a diagnosis table answers "not among the codes listed").
+    answer = with_frequency.answer(["is M54.50 a covered dx for 64612 in the Harbor Point Health frequency note?"])
+    assert answer.abstained and "M54.50" in answer.text, answer.text  # before: "No passage speaks of diagnosis"
+
+
 def test_10_a_follow_up_asking_how_often_is_answered_by_a_frequency_in_words(with_frequency: GroundedAnswerer) -> None:
     answer = answered(with_frequency, "Does Harbor Point Health require prior auth for 64612?", "And how often does it pay for it?")
     assert "once every twelve weeks" in answer.text
@@ -440,6 +449,15 @@ def test_12_a_fee_for_a_code_the_article_does_not_list_is_not_answered_by_a_tabl
     # Neither the code table nor the contractor table (whose contract numbers look like codes) gives a fee.
     answer = with_larch.answer(["What is the Larch Valley fee schedule amount for CPT 90837 in Colorado?"])
     assert answer.abstained, answer.text
+
+
+def test_12_an_icd10_category_is_known_when_a_source_names_a_code_under_it(with_larch: GroundedAnswerer) -> None:
+    # No source writes "C50" alone; the article lists C50.911 and C50.912 under it.
+    evidence = with_larch.reader.evidence
+    assert {evidence.units[p].text.split(";")[0] for p in evidence.naming("C50")} == {"Code: C50.911", "Code: C50.912"}
+    assert evidence.naming("C5") == evidence.naming("C50.9") == []  # categories are three characters
+    answer = with_larch.answer(["which C50 codes support medical necessity for scalp cooling?"])
+    assert "not mention" not in answer.text, answer.text  # before: "The sources do not mention code C50."
 
 
 def test_9_licence_text_is_no_answer(with_larch: GroundedAnswerer) -> None:
