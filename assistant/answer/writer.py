@@ -142,6 +142,12 @@ class Composer:
         outer = [units[lead.lead_in]] if lead.lead_in is not None else []
         if wants_list:
             return [*outer, lead, *self.evidence.following_items(lead, _MAX_LIST_UNITS, nested=True)]
+        if unit.kind == "sentence":
+            # Running text the lead-in still governs after its items ("5. Discharge summary;" then
+            # "... all criteria listed above would apply ..."): the items come between, or the
+            # lead-in ("must include the following:") reads as introducing this sentence alone.
+            before = [u for u in self.evidence.following_items(lead, _MAX_ITEMS) if u.position < unit.position]
+            return [*outer, lead, *before, unit]
         return [*outer, lead, unit]
 
     def _render(self, group: list[EvidenceUnit], score: float) -> str:

@@ -629,6 +629,18 @@ def test_3_a_societys_indications_under_clinical_evidence_are_no_rule_of_the_pay
     assert "BMI of 42 or more" in answer.citations[0].quote, answer.text
 
 
+with_brace_lcd = _corpus_with("with-brace-lcd", ["tamsin-ridge-brace-lcd.md"], "The project corpus plus an LCD whose list ends in a sentence its lead-in governs.")
+
+
+def test_5_a_sentence_after_a_list_is_quoted_with_the_items_of_its_lead_in(with_brace_lcd: GroundedAnswerer) -> None:
+    # "... all criteria listed above would apply to each knee." follows the list its lead-in
+    # ("must include the following:") opens; quoting the lead-in and it alone hides the list.
+    answer = answered(with_brace_lcd, "Tamsin Ridge: pt fitted w/ braces on both knees, what does the fitting record need?")
+    items = ("1. A history and physical", "2. A fitting note", "3. Discharge instructions")
+    assert all(item in answer.text for item in items), answer.text  # before: items 1 and 2, apart
+    assert answer.text.index(items[0]) < answer.text.index("both knees") < answer.text.index("all criteria listed above")
+
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 
