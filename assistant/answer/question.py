@@ -346,6 +346,13 @@ def _bare(word: str) -> str:
     return re.sub(r"'s?$|-+$", "", word)
 
 
+# Words an organisation's name may end with that name no one in particular.
+_GENERIC_ENDINGS = frozenset(
+    "health healthcare medicare medicaid service services solutions insurance plan plans inc llc company "
+    "corporation corp options administrators group network pharmacy".split()
+)
+
+
 def _source_names(title: str, publisher: str) -> set[str]:
     """The names that single out a document: its publisher (without remarks in parentheses), the
     publisher's distinctive words ("Novitas", "CMS") and initials ("NGS"), and the identifiers its
@@ -361,6 +368,13 @@ def _source_names(title: str, publisher: str) -> set[str]:
         initials = "".join(w[0] for w in words if w[:1].isupper())
         if len(words) > 1 and len(initials) >= 3:
             names.add(initials)
+        # "Quarry Glen" for "Quarry Glen Medicare Services", "First Coast" for "First Coast Service
+        # Options": the name before words any organisation may end with, when two words or more remain.
+        stem = words[:]
+        while len(stem) > 2 and stem[-1].lower().rstrip(".,") in _GENERIC_ENDINGS:
+            stem.pop()
+        if "," not in plain and len(stem) < len(words) and stem[-1].lower() not in _GENERIC_ENDINGS:
+            names.add(" ".join(stem))
     for ident in re.findall(r"\(([A-Z0-9][A-Z0-9 .-]{3,})\)", title):
         if any(ch.isdigit() for ch in ident) and not find_codes(ident):  # "(CPT 64615)" names a code, not the document
             names.add(ident.strip())

@@ -137,22 +137,20 @@ class EvidenceReader:
                 missing.append(drug.written)
         missing += unknown_terms(asking, self._vocabulary, self.questions.shorthand.words | named)
         verdicts: list[tuple[Question, Verdict, list[Scored]]] = []
+        earlier: set[int] = set()  # the units chosen for the parts before
         for asked in self._prepare(question)[0]:
             ranked = self.rank(asked)
             if missing:
                 verdict = Verdict((), f"The sources do not mention {', '.join(dict.fromkeys(missing))}.")
             else:
-                verdict = choose(
-                    ranked,
-                    asked,
-                    self.evidence,
-                    self.payer_words,
-                    threshold=self.weights.threshold,
-                    margin=self.weights.margin,
-                    limit=top_k or self.settings.max_units,
-                    list_limit=top_k or self.settings.max_list_units,
-                    min_similarity=self.settings.min_similarity,
-                )
+                verdict = self._choose(ranked, asked, top_k)
+                if verdict.chosen and {s.unit.position for s in verdict.chosen} <= earlier:
+                    # A later part whose best units an earlier part already quotes ("how many times
+                    # can we bill 90867? and does the device have to be FDA cleared?", both nearest
+                    # the 90867 sentence) takes its own next best where any passes the checks.
+                    own = self._choose([s for s in ranked if s.unit.position not in earlier], asked, top_k)
+                    verdict = verdict if own.abstained else own
+                earlier.update(s.unit.position for s in verdict.chosen)
             verdicts.append((asked, verdict, ranked))
         answered = [(q, v) for q, v, _ in verdicts if not v.abstained]
         conflicts: list[ConflictSpec] = []
@@ -191,6 +189,20 @@ class EvidenceReader:
             citations=composer.finished(text),
             intent=question.expects,
             conflicts=composer.conflicts(conflicts),
+        )
+
+    def _choose(self, ranked: list[Scored], asked: Question, top_k: int | None) -> Verdict:
+        """``abstain.choose`` with this reader's thresholds and limits."""
+        return choose(
+            ranked,
+            asked,
+            self.evidence,
+            self.payer_words,
+            threshold=self.weights.threshold,
+            margin=self.weights.margin,
+            limit=top_k or self.settings.max_units,
+            list_limit=top_k or self.settings.max_list_units,
+            min_similarity=self.settings.min_similarity,
         )
 
     @staticmethod
@@ -273,7 +285,7 @@ class EvidenceReader:
                 # the topic the question opens with ("UHC spravato - ...").
                 names = self.questions.carried_names(question.query, part)
                 if opening and opening not in part:
-                    names = [opening, *names]
+                    names = list(dict.fromkeys([opening, *names]))  # "(Quarry Glen, 0997T)", not the name twice
                 search = f"{part} ({', '.join(names)})" if names else part
                 parts.append(self.questions.analyse(part, search, carried=question.carried))
         masked = list(dict.fromkeys(self._masked(q.search_text) for q in [question, *parts]))

@@ -641,6 +641,25 @@ def test_5_a_sentence_after_a_list_is_quoted_with_the_items_of_its_lead_in(with_
     assert answer.text.index(items[0]) < answer.text.index("both knees") < answer.text.index("all criteria listed above")
 
 
+with_quarry = _corpus_with("with-quarry", ["quarry-glen-light-therapy-article.md"], "The project corpus plus an article from a contractor named by two plain words before 'Medicare Services'.")
+
+
+def test_1_a_publisher_is_named_by_its_name_without_a_generic_ending(with_quarry: GroundedAnswerer) -> None:
+    # "Quarry Glen" is neither the whole publisher nor a rare word: before, "No passage speaks of
+    # times, quarry, glen".
+    answer = answered(with_quarry, "how many times can we bill 0997T under Quarry Glen?")
+    assert "once per treatment course" in answer.text, answer.text
+    assert with_quarry.questions.read(["does Quarry Glen pay for maintenance?"]).named_documents == {"quarry-glen-light-therapy-article"}
+
+
+def test_11_a_part_names_what_it_carries_once(with_quarry: GroundedAnswerer) -> None:
+    answer = with_quarry.answer(["Quarry Glen: how many times can we bill 0997T per course? and does the machine need FDA clearance?"])
+    carried = re.findall(r"\(([^()]*)\)$", answer.text)
+    assert carried, answer.text  # the part the sources do not answer, with the names it carries
+    names = carried[-1].split(", ")
+    assert len(names) == len(set(names)), answer.text  # before: "(Quarry Glen, 0997T, Quarry Glen)"
+
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 
