@@ -7,8 +7,9 @@ import re
 
 from assistant.answer.entities import EntityRecognizer
 
+# "whats", "hows", "wheres", "whos": the wh-word run into its verb, as typed in chat.
 QUESTION_WORDS = re.compile(
-    r"\b(what|which|when|where|who|whom|whose|why|how|does|do|did|is|are|was|were|can|could|should|may|must|will|"
+    r"\b(whats?|which|when|wheres?|whos?|whom|whose|why|hows?|does|do|did|is|are|was|were|can|could|should|may|must|will|"
     r"would|has|have|list|tell|explain|define|describe|show|give|need|needs|required?|covered?|bill(?:ed|able)?)\b",
     re.IGNORECASE,
 )

@@ -160,7 +160,9 @@ def test_9_no_title_or_heading_answers_when_no_sentence_does(reader: GroundedAns
     assert answer.abstained
 
 
-@pytest.mark.parametrize("unrelated", ["What is a good recipe for banana bread?", "What is the capital of France?"])
+@pytest.mark.parametrize(
+    "unrelated", ["What is a good recipe for banana bread?", "What is the capital of France?", "whats the weather in dallas today"]
+)
 def test_10_an_unrelated_question_after_a_coverage_question_stands_alone(reader: GroundedAnswerer, unrelated: str) -> None:
     answer = reader.answer(["Does Cigna cover CPT 64642?", unrelated])
     assert answer.abstained

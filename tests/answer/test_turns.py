@@ -27,6 +27,8 @@ def test_a_turn_that_points_back_is_a_follow_up(turn: str) -> None:
     [
         "What is the capital of France?",
         "What is a good recipe for banana bread?",
+        "whats the weather in dallas today",  # a wh-word run into its verb, no "?"
+        "hows the traffic downtown",
         "Does Cigna cover CPT 64642 for a patient with spasticity in both arms and legs after a stroke?",
         "which modifier do we use when the same procedure is done on both arms in one session at the clinic?",
         "what is the code for that procedure they call chemodenervation of one extremity with 1-4 muscles?",
