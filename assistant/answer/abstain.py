@@ -57,8 +57,7 @@ def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[s
     missing = [
         code_label(code)
         for code in question.codes
-        if kinds.get(code) not in tabled
-        and not _known_code(code, evidence)
+        if kinds.get(code) not in tabled and code not in evidence.known_codes and not evidence.naming(code)
     ]
     missing += [labels.get(p, p) for p in question.payers if p not in known_payers]
     # Modifiers no source names ("GA or GZ modifier?") are ones the sources cannot say anything
@@ -67,12 +66,6 @@ def missing_names(question: Question, evidence: EvidenceSet, known_payers: set[s
     if asked and not any(m in evidence.known_modifiers for m in asked):
         missing += [f"modifier {m}" for m in asked]
     return missing
-
-
-def _known_code(code: str, evidence: EvidenceSet) -> bool:
-    """Whether a source names ``code``, a range holding it or, for an ICD-10-CM category ("M97"),
-    a code under it ("M97.01XA")."""
-    return code in evidence.known_codes or any(r.holds(code) for r in evidence.known_ranges) or bool(evidence.naming(code))
 
 
 def choose(

@@ -80,13 +80,14 @@ class EvidenceUnit:
     def names_code(self, code: str) -> bool:
         """Whether the unit names ``code`` (a bare value) itself, inside a range it states or, for
         an ICD-10-CM category ("M97"), by a code under it ("M97.01XA")."""
-        return code in self.codes or any(r.holds(code) for r in self.ranges) or any(in_category(c, code) for c in self.codes)
+        return code in self.codes or any(r.holds(code) for r in self.ranges) or any(category_of(c) == code for c in self.codes)
 
 
-def in_category(code: str, category: str) -> bool:
-    """Whether ``code`` is an ICD-10-CM code under the three-character ``category`` ("M97.01XA"
-    under "M97"; "C50.911" under "C50")."""
-    return len(category) == 3 and category[0].isalpha() and category[1:].isdigit() and code.startswith(category + ".")
+def category_of(code: str) -> str | None:
+    """The three-character ICD-10-CM category of ``code`` ("M97" for "M97.01XA", "C50" for
+    "C50.911"), or None for a code of another shape."""
+    category, dot, _ = code.partition(".")
+    return category if dot and len(category) == 3 and category[0].isalpha() and category[1:].isdigit() else None
 
 
 class EvidenceSet:
@@ -127,9 +128,12 @@ class EvidenceSet:
         }
         self._by_code: dict[str, list[int]] = {}
         self._ranged: list[tuple[CodeRange, int]] = []
+        self._by_category: dict[str, list[int]] = {}  # ICD-10-CM category -> units naming a code under it
         for unit in units:
             for code in unit.codes:
                 self._by_code.setdefault(code, []).append(unit.position)
+                if category := category_of(code):
+                    self._by_category.setdefault(category, []).append(unit.position)
             self._ranged += [(r, unit.position) for r in unit.ranges]
         self.known_codes = frozenset(self._by_code).union(*self.document_codes.values())
         self._starts: dict[str, list[tuple[int, int]]] = {}
@@ -152,7 +156,6 @@ class EvidenceSet:
                 kinds = frozenset(m.key.split(":", 1)[0] for m in find_codes(unit.text.split(";", 1)[0]))
                 if kinds:
                     self.code_rows.setdefault(unit.doc_id, []).append((unit, kinds))
-        self.known_ranges = tuple(dict.fromkeys(r for u in units for r in u.ranges))
 
     def within(self, doc_id: str, start: int, end: int) -> list[int]:
         """Positions of the document units whose span starts inside ``[start, end)``."""
@@ -167,8 +170,8 @@ class EvidenceSet:
     def naming(self, code: str) -> list[int]:
         """Positions of the units naming ``code`` itself, inside a range they state or, for an
         ICD-10-CM category, by a code under it."""
-        under = (p for known, positions in self._by_code.items() if in_category(known, code) for p in positions)
-        return sorted({*self._by_code.get(code, ()), *(p for r, p in self._ranged if r.holds(code)), *under})
+        ranged = (p for r, p in self._ranged if r.holds(code))
+        return sorted({*self._by_code.get(code, ()), *ranged, *self._by_category.get(code, ())})
 
     def lexical_text(self, unit: EvidenceUnit) -> str:
         """What BM25 indexes for a unit: its words after its section title and lead-in."""

@@ -353,6 +353,11 @@ _GENERIC_ENDINGS = frozenset(
 )
 
 
+def _generic(word: str) -> bool:
+    """Whether ``word`` is one an organisation's name may end with ("Services", "Inc.")."""
+    return word.lower().rstrip(".,") in _GENERIC_ENDINGS
+
+
 def _source_names(title: str, publisher: str) -> set[str]:
     """The names that single out a document: its publisher (without remarks in parentheses), the
     publisher's distinctive words ("Novitas", "CMS") and initials ("NGS"), and the identifiers its
@@ -371,9 +376,9 @@ def _source_names(title: str, publisher: str) -> set[str]:
         # "Quarry Glen" for "Quarry Glen Medicare Services", "First Coast" for "First Coast Service
         # Options": the name before words any organisation may end with, when two words or more remain.
         stem = words[:]
-        while len(stem) > 2 and stem[-1].lower().rstrip(".,") in _GENERIC_ENDINGS:
+        while len(stem) > 2 and _generic(stem[-1]):
             stem.pop()
-        if "," not in plain and len(stem) < len(words) and stem[-1].lower() not in _GENERIC_ENDINGS:
+        if "," not in plain and len(stem) < len(words) and not _generic(stem[-1]):
             names.add(" ".join(stem))
     for ident in re.findall(r"\(([A-Z0-9][A-Z0-9 .-]{3,})\)", title):
         if any(ch.isdigit() for ch in ident) and not find_codes(ident):  # "(CPT 64615)" names a code, not the document
