@@ -117,7 +117,9 @@ _HOW_MANY = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE)
 # Words that end the counted noun phrase: "how many devices | per month", "how many trials | does ...".
 _PHRASE_END = frozenset(
     "per a an the each does do did can could is are was were will would should may must for in on of before after "
-    "and or to at under with w without we they he she it you i allowed max total a".split()
+    "and or to at under with w without we they he she it you i allowed max total a "
+    # Verbs: "how many need to be met?", "how many have to fail?" name no noun.
+    "need needs have has had got get".split()
 )
 
 

@@ -81,6 +81,8 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         # A measure word before "how many" is not what it counts.
         ("0998T visit, total time 60 min - how many units of G9995?", "units"),
         ("how many of the criteria must be met?", None),  # a share of a list: no noun of its own
+        ("how many need to be met?", None),  # a verb, not a noun: it counts what the turn before named
+        ("how many have to fail first?", None),
         # A word the shorthand spelled out is not what the question counts: "tx" here is Texas.
         ("bcbs tx (treatment) - min time needed to bill 90832?", "min"),
         ("how many tx (treatments) per course?", "treatments"),

@@ -643,6 +643,14 @@ def test_5_a_sentence_after_a_list_is_quoted_with_the_items_of_its_lead_in(with_
     assert answer.text.index(items[0]) < answer.text.index("both knees") < answer.text.index("all criteria listed above")
 
 
+def test_10_a_subjectless_follow_up_counts_what_the_turn_before_named(with_brace_lcd: GroundedAnswerer) -> None:
+    # "how many need to be met?" names no noun of its own: "need" is no measure it counts in, and
+    # "two or more of the following criteria are met" answers it (before: "No passage gives the
+    # number asked for").
+    answer = answered(with_brace_lcd, "custom knee brace criteria tamsin ridge?", "how many need to be met?")
+    assert "two or more of the following criteria" in answer.text, answer.text
+
+
 with_quarry = _corpus_with("with-quarry", ["quarry-glen-light-therapy-article.md"], "The project corpus plus an article from a contractor named by two plain words before 'Medicare Services'.")
 
 
