@@ -201,6 +201,17 @@ def choose(
         close = [s for s in carrying if s.score >= best - margin]
         naming = [s for s in close if names_any(s.unit, question.codes, evidence)]
         keyed = [s for s in naming if keyed_by(s.unit, question.codes)]
+        if len(question.codes) > 1:
+            # "90839 - can we add 90785?": the row of an asked code that names the other asked codes
+            # answers, though rows of other codes naming both rank above it and it falls below the
+            # threshold (which decides whether to answer, not which close unit to quote).
+            below = [s for s in ranked if best - margin <= s.score < threshold and s not in keyed]
+            keyed += [
+                s for s in below
+                if keyed_by(s.unit, question.codes) and all(s.unit.names_code(c) for c in question.codes)
+                and (not question.named_documents or s.unit.doc_id in question.named_documents)
+                and carries(s.unit, question, evidence, payer_words)
+            ]
         first = keyed + [s for s in naming if s not in keyed]
         carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:

@@ -52,6 +52,8 @@ _META = frozenset(
     "difference between versus compare "
     # paying for a service is covering it; what the user tells the assistant to do is no subject
     "pay pays paid paying confirm confirms forget ignore docs "
+    # "can we add 90785?" asks whether a code is billed with another, like "bill" and "use"
+    "add adds added adding "
     # words of the kind of answer ("how often", "how much does it pay"), which `expects` checks instead
     "often frequently".split()
 )

@@ -169,7 +169,7 @@ class EvidenceReader:
             notes = list(dict.fromkeys(v.note for _, v in answered if v.note))
             notes += [f"The sources do not answer: {q.query}" for q, v, _ in verdicts if v.abstained]
             text = " ".join([*sentences, *notes])
-            confidence = max(v.chosen[0].score for _, v in answered)
+            confidence = max(s.score for _, v in answered for s in v.chosen)
             abstained = False
         else:
             reasons = list(dict.fromkeys(str(v.reason) for _, v, _ in verdicts))

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
 from assistant import pipeline
+from assistant.answer.abstain import choose
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.rank import keyed_by
 from assistant.cli import main
 from assistant.embed.sentence import SentenceTransformerEmbedder
 from assistant.models import Answer
@@ -771,3 +774,33 @@ def test_11_a_part_is_answered_in_its_own_words_not_by_the_topic_it_carries(with
     answer = answered(with_pellham, "Pellham sleep study - how often can we report 95810? and does it need a fax cover sheet?")
     assert "once per night" in answer.text
     assert "The sources do not answer: and does it need a fax cover sheet?" in answer.text
+
+
+with_code_grid = _corpus_with("with-code-grid", ["pinecrest-crisis-code-grid.md"], "The project corpus plus a code grid whose rows name other codes.")
+
+
+def test_6_two_asked_codes_are_answered_by_the_row_of_one_naming_the_other(with_code_grid: GroundedAnswerer) -> None:
+    # "add" asks whether one code is billed with the other, as "bill" does: no word a passage must
+    # hold (before: "No passage speaks of add"). The rows of 0981T and 0985T answer; the rows of
+    # other codes that name both only list them.
+    answer = answered(with_code_grid, "0981T - can we add 0985T?")
+    first = answer.citations[0].quote
+    assert first.startswith(("Code: 0981T", "Code: +0985T")), answer.text
+    assert 0.5 < answer.confidence, answer.confidence  # the confidence of the best quote, not of the first
+
+
+def test_6_the_row_of_an_asked_code_is_quoted_first_though_it_ranks_below_the_threshold(with_code_grid: GroundedAnswerer) -> None:
+    # In a long grid the rows of other codes that name both asked codes can rank above the asked
+    # codes' own rows and push them below the threshold (a 53-page policy did): the threshold says
+    # whether to answer, the margin which close units to quote, and an asked code's row goes first.
+    reader = with_code_grid.reader
+    question = reader.questions.read(["0981T - can we add 0985T?"])
+    ranked = reader.rank(question)
+    threshold, margin = reader.weights.threshold, reader.weights.margin
+    best = threshold + margin - 0.5  # another code's row, best; the asked codes' rows within the margin
+    lowered = [replace(s, score=threshold - 0.1) if keyed_by(s.unit, question.codes) else s for s in ranked]
+    others = [s for s in lowered if not keyed_by(s.unit, question.codes) and s.unit.kind == "row"]
+    lowered = [replace(s, score=best) if s is others[0] else s for s in lowered if s is others[0] or s.score < best]
+    lowered.sort(key=lambda s: -s.score)
+    verdict = choose(lowered, question, reader.evidence, reader.payer_words, threshold=threshold, margin=margin, limit=4)
+    assert verdict.chosen and keyed_by(verdict.chosen[0].unit, question.codes), [s.unit.text for s in verdict.chosen]
