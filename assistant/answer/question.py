@@ -109,6 +109,8 @@ class Question:
     drugs: tuple[DrugMention, ...] = ()
     # Each focus word with the other names the sources use for it ("zoloft" -> ("sertraline",)).
     variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The source names as the question writes them ("BCBSTX" for the name "bcbst").
+    named_written: tuple[str, ...] = ()
 
     def variants_of(self, word: str) -> tuple[str, ...]:
         """The other names of focus ``word`` that the sources use (empty when it has none)."""
@@ -151,7 +153,7 @@ class Question:
         """What is searched: the query (without the source names it gives, which the ranker matches
         on documents instead), synonyms, and the earlier turn a follow-up continues."""
         text = self.query
-        for name in self.named_names:
+        for name in self.named_written:
             text = re.sub(r"(?<![\w])" + re.escape(name) + r"(?![\w])", " ", text, flags=re.IGNORECASE)
         return " ".join(f"{text} {' '.join(self.synonyms)} {self.context}".split())
 
@@ -281,10 +283,12 @@ class QuestionReader:
         payers = tuple(dict.fromkeys(e.key for e in entities if e.kind == "payer"))
         named: set[str] = set()
         names: list[str] = []
+        written: list[str] = []
         for pattern, name, ids in self._names:
-            if pattern.search(query):
+            if match := pattern.search(query):
                 named |= ids
                 names.append(name)
+                written.append(match.group(0))
         words = [_bare(w.lower()) for w in _WORD.findall(_CONFIRMING.sub(" ", query))]
         drugs = tuple(self.drugs.mentions(query))
         variants: dict[str, set[str]] = {w: {*self.synonyms.get(w, ()), *_REVISION_WORDS.get(w, ())} for w in words}
@@ -317,6 +321,7 @@ class QuestionReader:
             synonyms=tuple(synonyms),
             drugs=drugs,
             variants=tuple((w, tuple(sorted(n - {w}))) for w, n in variants.items() if n - {w}),
+            named_written=tuple(written),
         )
 
 

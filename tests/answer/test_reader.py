@@ -665,6 +665,15 @@ def test_1_a_publisher_is_named_by_its_name_without_a_generic_ending(with_quarry
     assert with_quarry.questions.read(["does Quarry Glen pay for maintenance?"]).named_documents == {"quarry-glen-light-therapy-article"}
 
 
+def test_1_a_source_name_is_searched_without_the_region_typed_after_it(with_quarry: GroundedAnswerer) -> None:
+    # "QGMSTX" names Quarry Glen Medicare Services by its initials and a state: the source is
+    # matched on documents, and the name as typed is no word to search ("BCBSTX" found only the
+    # sentence that names the plan).
+    question = with_quarry.questions.read(["how many times can we bill 0997T under QGMSTX?"])
+    assert question.named_documents == {"quarry-glen-light-therapy-article"}
+    assert "QGMSTX" not in question.search_text and "0997T" in question.search_text
+
+
 def test_11_a_part_names_what_it_carries_once(with_quarry: GroundedAnswerer) -> None:
     answer = with_quarry.answer(["Quarry Glen: how many times can we bill 0997T per course? and does the machine need FDA clearance?"])
     carried = re.findall(r"\(([^()]*)\)$", answer.text)
