@@ -160,7 +160,7 @@ class EvidenceReader:
             kept = [(asked, verdict, self._fitting(question, verdict.chosen)) for asked, verdict in answered]
             for asked, verdict, fitting in kept:
                 chosen = [(s.unit, s.score) for s in self._users_first(fitting) if s.unit.position not in quoted]
-                chosen += self._conflicting(verdict, conflicts)
+                chosen += self._conflicting(asked, verdict, conflicts)
                 quoted.update(unit.position for unit, _ in chosen)
                 if chosen:
                     sentences += composer.claims(chosen, asked.wants_list)
@@ -347,15 +347,20 @@ class EvidenceReader:
         documents = self.evidence.documents
         return sorted(chosen, key=lambda s: not (s.unit.kind != "fact" and documents[s.unit.doc_id].ingested))
 
-    def _conflicting(self, verdict: Verdict, conflicts: list[ConflictSpec]) -> list[tuple[EvidenceUnit, float]]:
-        """Units stating the other sides of a declared conflict that a chosen fact belongs to."""
+    def _conflicting(self, question: Question, verdict: Verdict, conflicts: list[ConflictSpec]) -> list[tuple[EvidenceUnit, float]]:
+        """Units stating the other sides of a declared conflict that a chosen fact belongs to, when
+        the conflict is what is asked: its fact is the best evidence, or the question names a code
+        its facts name. A fact quoted beside a document's answer about another service ("bilat TKA
+        same day": modifier 50 means both sides) does not bring the 64642 family's coding dispute."""
         chosen_facts = {s.unit.fact_id for s in verdict.chosen if s.unit.fact_id}
         extra = []
         for spec in self.index.conflicts:
             ids = {fact_id for _, side in spec.sides for fact_id in side}
-            if chosen_facts & ids and spec not in conflicts:
+            if not chosen_facts & ids or spec in conflicts:
+                continue
+            units = [self.evidence.units[self._fact_units[fact_id]] for fact_id in sorted(ids)]
+            asked = verdict.chosen[0].unit.fact_id in ids or any(c in u.codes for u in units for c in question.codes)
+            if asked:
                 conflicts.append(spec)
-                for fact_id in sorted(ids - chosen_facts):
-                    unit = self.evidence.units[self._fact_units[fact_id]]
-                    extra.append((unit, verdict.chosen[0].score))
+                extra += [(u, verdict.chosen[0].score) for u in units if u.fact_id not in chosen_facts]
         return extra

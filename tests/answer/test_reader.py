@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from assistant import pipeline
-from assistant.answer.abstain import choose
+from assistant.answer.abstain import Verdict, choose
 from assistant.answer.answerer import GroundedAnswerer
 from assistant.answer.rank import keyed_by
 from assistant.cli import main
@@ -652,6 +652,20 @@ def test_10_a_subjectless_follow_up_counts_what_the_turn_before_named(with_brace
     # number asked for").
     answer = answered(with_brace_lcd, "custom knee brace criteria tamsin ridge?", "how many need to be met?")
     assert "two or more of the following criteria" in answer.text, answer.text
+
+
+def test_1_a_curated_conflict_comes_with_its_fact_only_when_the_conflict_is_asked(with_brace_lcd: GroundedAnswerer) -> None:
+    # A curated fact quoted beside a document's answer about another service ("modifier 50 ...
+    # both extremities" beside the LCD's rule for both knees) stands beside it; the 64642 family's
+    # coding dispute that fact belongs to is not brought in (before: four 64642-64645 facts followed).
+    reader = with_brace_lcd.reader
+    question = reader.questions.read(["bilateral knee braces same day - any extra documentation?"])
+    ranked = reader.rank(question)
+    document = next(s for s in ranked if s.unit.doc_id == "tamsin-ridge-brace-lcd")
+    fact = next(s for s in ranked if s.unit.fact_id == "modifier-50")
+    assert reader._conflicting(question, Verdict((document, fact), None), []) == []
+    # The fact as the best evidence is the conflict asked about: both sides are shown.
+    assert reader._conflicting(question, Verdict((fact, document), None), [])
 
 
 with_quarry = _corpus_with("with-quarry", ["quarry-glen-light-therapy-article.md"], "The project corpus plus an article from a contractor named by two plain words before 'Medicare Services'.")
