@@ -8,8 +8,9 @@ where each page starts. Every format's characters are normalised (NFKC, no soft 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import frontmatter
@@ -83,6 +84,30 @@ def extract_source(
         NoMainTextError, ScannedPdfError, EncryptedPdfError, CorruptPdfError, OcrError: see their modules.
         SourceError: the file cannot be read.
     """
+    extracted = _extract(path, encoding=encoding, max_bytes=max_bytes, min_main_chars=min_main_chars, ocr=ocr)
+    if extracted.publisher is None:
+        extracted = replace(extracted, publisher=labelled_publisher(extracted.text))
+    return extracted
+
+
+# A publisher a document states in a field of its own: "Contractor Name: Novitas Solutions, Inc."
+# (every Medicare LCD and billing article), "Publisher: ...", "Published by ...".
+_PUBLISHER_FIELD = re.compile(
+    r"^[ \t]*(?:(?:Contractor Name|Publisher)[ \t]*:|Published by:?)[ \t]*([^;|\n]{3,80}?)[ \t]*(?:[;|\n]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PUBLISHER_SEARCHED = 20_000  # characters: the field sits on the first pages
+
+
+def labelled_publisher(text: str) -> str | None:
+    """The publisher ``text`` names in a field of its own near its start ("Contractor Name:
+    Novitas Solutions, Inc." -> "Novitas Solutions, Inc."), or None when it names none."""
+    match = _PUBLISHER_FIELD.search(text[:_PUBLISHER_SEARCHED])
+    return match.group(1).strip() if match else None
+
+
+def _extract(path: Path, *, encoding: str | None, max_bytes: int, min_main_chars: int, ocr: bool) -> Extracted:
+    """``extract_source`` before a publisher is looked for in the text."""
     source_format = FORMATS.get(path.suffix.lower())
     if source_format is None:
         raise _unsupported(path)

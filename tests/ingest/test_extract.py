@@ -113,6 +113,18 @@ def test_pdf_without_metadata_leaves_title_and_publisher_open(tmp_path: Path) ->
     assert extracted.title is None and extracted.publisher is None
 
 
+def test_a_pdf_without_metadata_takes_the_publisher_its_text_names_in_a_field(tmp_path: Path) -> None:
+    # Medicare LCDs and billing articles carry no /Author; each names its contractor in a field.
+    page = ("TEST FIXTURE - fictional LCD.\nContractor Name: Tamsin Ridge Medicare Services, Inc.\n"
+            "Contract Type: A and B MAC\nThe publisher of this note is not named in a field.")
+    extracted = extract(write(tmp_path, "lcd.pdf", text_pdf((page,), title=None, author=None)))
+    assert extracted.publisher == "Tamsin Ridge Medicare Services, Inc."
+    # The file's own metadata comes first; a "publisher" in running prose is no field.
+    assert extract(write(tmp_path, "tagged.pdf", text_pdf((page,)))).publisher == "Example Health Plan (test fixture)"
+    prose = write(tmp_path, "prose.txt", b"TEST FIXTURE. The publisher agrees to nothing here.\nPublished in 2026.\n")
+    assert extract(prose).publisher is None
+
+
 def test_named_encoding_reads_non_utf8_text(tmp_path: Path) -> None:
     path = write(tmp_path, "latin.txt", "Résumé of the café policy for CPT 64615.".encode("cp1252"))
     assert extract(path, encoding="cp1252").text == "Résumé of the café policy for CPT 64615."
