@@ -25,6 +25,7 @@ from assistant.answer.rank import (
     is_notice,
     keyed_by,
     numeric_conflict,
+    row_of,
 )
 from assistant.answer.turns import STOP_WORDS
 from assistant.codes import SUBJECT_CODE_KINDS
@@ -193,6 +194,7 @@ def choose(
     if len(echoes) < len(carrying):
         carrying = [s for s in carrying if s not in echoes]  # a title or heading says what is asked, not the answer
     best = carrying[0].score
+    own: list[Scored] = []  # rows of the asked codes quoted however far below the best (below)
     if question.codes:
         # Among the units close to the best, one naming the asked code speaks for it before one
         # that only shares its document (a preference, never a filter: "The record should state
@@ -201,17 +203,18 @@ def choose(
         close = [s for s in carrying if s.score >= best - margin]
         naming = [s for s in close if names_any(s.unit, question.codes, evidence)]
         keyed = [s for s in naming if keyed_by(s.unit, question.codes)]
-        if len(question.codes) > 1:
-            # "90839 - can we add 90785?": the row of an asked code that names the other asked codes
-            # answers, though rows of other codes naming both rank above it and it falls below the
-            # threshold (which decides whether to answer, not which close unit to quote).
-            below = [s for s in ranked if best - margin <= s.score < threshold and s not in keyed]
-            keyed += [
-                s for s in below
-                if keyed_by(s.unit, question.codes) and all(s.unit.names_code(c) for c in question.codes)
-                and (not question.named_documents or s.unit.doc_id in question.named_documents)
-                and carries(s.unit, question, evidence, payer_words)
-            ]
+        # The row of an asked code that names every asked code ("90839 - can we add 90785?", "what
+        # is on the 'not to be reported with' list for 90839?") answers, though rows of other codes
+        # naming them rank above it: it is quoted first when it clears the threshold or comes within
+        # the margin of the best (the threshold decides whether to answer, not which unit to quote).
+        own += [
+            s for s in ranked
+            if s.score >= min(threshold, best - margin) and s not in keyed and row_of(s.unit, question.codes)
+            and all(s.unit.names_code(c) for c in question.codes)
+            and (not question.named_documents or s.unit.doc_id in question.named_documents)
+            and carries(s.unit, question, evidence, payer_words)
+        ]
+        keyed += own
         first = keyed + [s for s in naming if s not in keyed]
         carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:
@@ -225,13 +228,14 @@ def choose(
     fitting = [s for s in carrying if not numeric_conflict(question.query, s.unit.text)]
     carrying = fitting or carrying  # "5 or more muscles" does not answer "3 muscles" when another quote fits
     best = max(s.score for s in carrying)  # the order above may put a unit below the best first
+    kept = {s.unit.position for s in own}
     chosen: list[Scored] = []
     seen: set[str] = set()
     for scored in carrying:
         key = " ".join(scored.unit.text.lower().split())
         if len(chosen) >= limit:
             break
-        if key in seen or scored.score < best - margin:
+        if key in seen or (scored.score < best - margin and scored.unit.position not in kept):
             continue
         seen.add(key)
         chosen.append(scored)

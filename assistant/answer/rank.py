@@ -22,6 +22,7 @@ from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.kinds import AnswerType
 from assistant.answer.question import Question
 from assistant.answer.terms import stem
+from assistant.codes import find_codes
 from assistant.errors import ConfigError
 
 FEATURES = (
@@ -86,6 +87,15 @@ def keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
         return False
     first = unit.text.split(";", 1)[0]
     return any(re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", first) for c in codes)
+
+
+def row_of(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
+    """Whether ``unit`` is the table row of one of ``codes``: its first cell names that code and no
+    other ("CPT Code: 90839", not "Codes: CPT code 99215 x 1 and HCPCS code G2212 x 2")."""
+    if not keyed_by(unit, codes):
+        return False
+    first = unit.text.split(";", 1)[0]
+    return len({m.key for m in find_codes(first)}) == 1
 
 
 def defines(text: str, code: str) -> bool:

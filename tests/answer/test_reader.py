@@ -15,7 +15,8 @@ import pytest
 from assistant import pipeline
 from assistant.answer.abstain import Verdict, choose
 from assistant.answer.answerer import GroundedAnswerer
-from assistant.answer.rank import keyed_by
+from assistant.answer.evidence import EvidenceUnit
+from assistant.answer.rank import keyed_by, row_of
 from assistant.cli import main
 from assistant.embed.sentence import SentenceTransformerEmbedder
 from assistant.models import Answer
@@ -827,3 +828,34 @@ def test_6_the_row_of_an_asked_code_is_quoted_first_though_it_ranks_below_the_th
     lowered.sort(key=lambda s: -s.score)
     verdict = choose(lowered, question, reader.evidence, reader.payer_words, threshold=threshold, margin=margin, limit=4)
     assert verdict.chosen and keyed_by(verdict.chosen[0].unit, question.codes), [s.unit.text for s in verdict.chosen]
+
+
+def test_6_the_row_of_the_asked_code_is_quoted_though_rows_naming_it_rank_far_above(with_code_grid: GroundedAnswerer) -> None:
+    # "what is on the 'not to be reported with' list for 0981T?": the rows of other codes that list
+    # 0981T rank far above its own row (by more than the margin); its own row, above the threshold,
+    # is the answer and is quoted first.
+    reader = with_code_grid.reader
+    question = reader.questions.read(["what's on the 'not to be reported with' list for 0981T?"])
+    ranked = reader.rank(question)
+    threshold, margin = reader.weights.threshold, reader.weights.margin
+    own = threshold + 0.1
+    best = own + margin + 1.0
+    rescored = [replace(s, score=own if keyed_by(s.unit, question.codes) else best if s.unit.kind == "row" else s.score) for s in ranked]
+    rescored.sort(key=lambda s: -s.score)
+    verdict = choose(rescored, question, reader.evidence, reader.payer_words, threshold=threshold, margin=margin, limit=4)
+    assert verdict.chosen[0].unit.text.startswith("Code: 0981T;"), [s.unit.text for s in verdict.chosen]
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("CPT Code: 90839; Description: Crisis therapy, 60 mins", True),
+        ("CPT Code: +90839; Description: Crisis therapy", True),
+        # A row of a combination of codes is no code's own row.
+        ("Codes: CPT code 99215 x 1 and HCPCS code 90839 x 2; Total Time: 84-98 minutes", False),
+        ("CPT Code: 90837; Not To Be Reported With: 90839", False),  # another code's row naming it
+    ],
+)
+def test_6_the_row_of_a_code_has_that_code_alone_in_its_first_cell(text: str, own: bool) -> None:
+    unit = EvidenceUnit(0, "row", "fixture", 0, len(text), text, None, None, frozenset(), ())
+    assert row_of(unit, ("90839",)) is own
