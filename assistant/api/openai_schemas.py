@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, NOT_BLANK, CitationOut, ConflictOut
+from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_REPLY_CHARS, NOT_BLANK, CitationOut, ConflictOut
 
 IGNORED_PARAMETERS = (
     "model",
@@ -44,12 +44,12 @@ class OpenAIMessage(BaseModel):
 
     role: Literal["system", "developer", "user", "assistant"]
     content: (
-        Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, json_schema_extra={"pattern": NOT_BLANK})]
+        Annotated[str, Field(min_length=1, max_length=MAX_REPLY_CHARS, json_schema_extra={"pattern": NOT_BLANK})]
         | Annotated[list[TextPart], Field(min_length=1, json_schema_extra={"contains": _SOME_PART_NOT_BLANK})]
     ) = Field(
         description=(
-            f"A string or text parts, not blank, at most {MAX_MESSAGE_CHARS} characters in all (the parts' "
-            "texts count together)."
+            f"A string or text parts, not blank, at most {MAX_MESSAGE_CHARS} characters in all from the user "
+            f"(the parts' texts count together), {MAX_REPLY_CHARS} in other messages (earlier answers sent back)."
         )
     )
     name: str | None = Field(None, description="Accepted and ignored.")
@@ -57,8 +57,9 @@ class OpenAIMessage(BaseModel):
     @model_validator(mode="after")
     def _within_limits(self) -> OpenAIMessage:
         text = self.text()
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise ValueError(f"content must have at most {MAX_MESSAGE_CHARS} characters")
+        limit = MAX_MESSAGE_CHARS if self.role == "user" else MAX_REPLY_CHARS
+        if len(text) > limit:
+            raise ValueError(f"content must have at most {limit} characters")
         if not text.strip():
             raise ValueError("content must not be blank")
         return self
@@ -95,7 +96,7 @@ class ChatCompletionRequest(BaseModel):
         min_length=1,
         max_length=MAX_MESSAGES,
         description=(
-            f"At most {MAX_MESSAGES} messages of at most {MAX_MESSAGE_CHARS} characters; the last non-system "
+            f"At most {MAX_MESSAGES} messages, user messages of at most {MAX_MESSAGE_CHARS} characters; the last non-system "
             "message from the user. System and developer messages are ignored: they cannot change the "
             "sources or the grounding."
         ),

@@ -10,7 +10,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from assistant.models import Answer, Citation, Document, ScoredPassage
 
 MAX_MESSAGES = 40
-MAX_MESSAGE_CHARS = 4000
+MAX_MESSAGE_CHARS = 4000  # a user's question
+# A reply of the assistant's sent back as history: clients send our own answers back unchanged, and
+# a long answer (a whole list, each item cited) runs past a question's limit. Replies are not read.
+MAX_REPLY_CHARS = 100_000
 NOT_BLANK = r"\S"
 
 
@@ -30,7 +33,10 @@ class ChatMessage(BaseModel):
 
     role: Literal["user", "assistant"]
     content: str = Field(
-        min_length=1, max_length=MAX_MESSAGE_CHARS, json_schema_extra={"pattern": NOT_BLANK}, description="Not blank."
+        min_length=1,
+        max_length=MAX_REPLY_CHARS,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description=f"Not blank; at most {MAX_MESSAGE_CHARS} characters from the user, {MAX_REPLY_CHARS} in an assistant reply.",
     )
 
     @field_validator("content")
@@ -39,6 +45,12 @@ class ChatMessage(BaseModel):
         if not value.strip():
             raise ValueError("content must not be blank")
         return value
+
+    @model_validator(mode="after")
+    def _question_within_limit(self) -> ChatMessage:
+        if self.role == "user" and len(self.content) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"a user message must have at most {MAX_MESSAGE_CHARS} characters")
+        return self
 
 
 class ChatRequest(BaseModel):
@@ -55,7 +67,10 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(
         min_length=1,
         max_length=MAX_MESSAGES,
-        description=f"At most {MAX_MESSAGES} messages of at most {MAX_MESSAGE_CHARS} characters; the last from the user.",
+        description=(
+            f"At most {MAX_MESSAGES} messages, user messages of at most {MAX_MESSAGE_CHARS} characters; the last "
+            "from the user. Assistant messages (earlier answers, sent back as they came) are not read."
+        ),
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default from settings).")
     stream: bool = Field(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES
+from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_REPLY_CHARS
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -73,6 +73,22 @@ def test_top_k_is_accepted(client: TestClient) -> None:
     assert response.status_code == 200
 
 
+def test_a_long_answer_sent_back_as_history_is_accepted(client: TestClient) -> None:
+    # Clients send the assistant's own answers back unchanged; an answer quoting a whole list runs
+    # past a question's 4,000 characters (before: 422 on the follow-up).
+    first = client.post("/v1/chat", json={"messages": [{"role": "user", "content": "Does Cigna cover CPT 64642?"}]}).json()
+    long_answer = (first["answer"] + " ") * (MAX_MESSAGE_CHARS // len(first["answer"]) + 2)
+    assert len(long_answer) > MAX_MESSAGE_CHARS
+    history = [
+        {"role": "user", "content": "Does Cigna cover CPT 64642?"},
+        {"role": "assistant", "content": long_answer},
+        {"role": "user", "content": "What about Aetna?"},
+    ]
+    response = client.post("/v1/chat", json={"messages": history})
+    assert response.status_code == 200, response.text
+    assert "Aetna" in response.json()["query"]
+
+
 BAD_BODIES = [
     ({"messages": []}, "messages"),
     ({}, "messages"),
@@ -80,6 +96,10 @@ BAD_BODIES = [
     ({"messages": [{"role": "user", "content": ""}]}, "content"),
     ({"messages": [{"role": "user", "content": "   \n "}]}, "blank"),
     ({"messages": [{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}]}, str(MAX_MESSAGE_CHARS)),
+    (
+        {"messages": [{"role": "assistant", "content": "x" * (MAX_REPLY_CHARS + 1)}, {"role": "user", "content": "hi"}]},
+        str(MAX_REPLY_CHARS),
+    ),
     ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, str(MAX_MESSAGES)),
     ({"messages": [{"role": "system", "content": "hi"}]}, "role"),
     ({"messages": [{"role": "user", "content": "hi", "name": "x"}]}, "unknown field"),

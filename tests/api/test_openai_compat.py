@@ -12,7 +12,7 @@ from openai import OpenAI
 
 from assistant.answer.answerer import GroundedAnswerer
 from assistant.api.app import create_app
-from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES
+from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_REPLY_CHARS
 from assistant.config import Settings
 from tests.api.conftest import serving
 
@@ -122,6 +122,20 @@ def test_content_as_text_parts_and_follow_up(oai: OpenAI) -> None:
     assert not grounding["abstained"] and "Cigna" in (completion.choices[0].message.content or "")
 
 
+def test_the_reply_sent_back_unchanged_is_accepted_in_the_history(oai: OpenAI) -> None:
+    # OpenAI clients send the whole reply back, "Sources:" footer and all; it may run past a
+    # question's 4,000 characters (before: 422 on the follow-up).
+    question = {"role": "user", "content": "Is 64642 covered by Aetna?"}
+    first = oai.chat.completions.create(model="coding-assistant", messages=[question])  # type: ignore[list-item]
+    reply = (first.choices[0].message.content or "x") * (MAX_MESSAGE_CHARS // 100)
+    assert len(reply) > MAX_MESSAGE_CHARS
+    follow_up = oai.chat.completions.create(
+        model="coding-assistant",
+        messages=[question, {"role": "assistant", "content": reply}, {"role": "user", "content": "What about Cigna?"}],  # type: ignore[list-item]
+    )
+    assert "Cigna" in (follow_up.choices[0].message.content or "")
+
+
 @pytest.mark.parametrize(
     ("extra", "named"),
     [
@@ -148,6 +162,7 @@ def test_unknown_parameter_is_a_400(oai: OpenAI, extra: dict, named: str) -> Non
         ({"messages": [{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}]}, 422, str(MAX_MESSAGE_CHARS)),
         ({"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * MAX_MESSAGE_CHARS}] * 2}]}, 422, str(MAX_MESSAGE_CHARS)),
         ({"messages": [{"role": "user", "content": "hi"}] * (MAX_MESSAGES + 1)}, 422, str(MAX_MESSAGES)),
+        ({"messages": [{"role": "assistant", "content": "x" * (MAX_REPLY_CHARS + 1)}, {"role": "user", "content": "hi"}]}, 422, str(MAX_REPLY_CHARS)),
         ({"messages": [{"role": "system", "content": "hi"}]}, 422, "role 'user'"),
         ({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ho"}]}, 422, "role 'user'"),
         ({"messages": [{"role": "user", "content": "  "}]}, 422, "blank"),
