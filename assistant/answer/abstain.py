@@ -8,6 +8,7 @@ names). Otherwise the answer abstains and the reason says what is missing.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 
@@ -206,10 +207,12 @@ def choose(
         # The row of an asked code that names every asked code ("90839 - can we add 90785?", "what
         # is on the 'not to be reported with' list for 90839?") answers, though rows of other codes
         # naming them rank above it: it is quoted first when it clears the threshold or comes within
-        # the margin of the best (the threshold decides whether to answer, not which unit to quote).
+        # the margin of the best (the threshold decides whether to answer, not which unit to quote);
+        # asked what the code is ("whats 90839 for"), its row is the answer wherever it ranks.
+        floor = -math.inf if question.asks_definition else min(threshold, best - margin)
         own += [
             s for s in ranked
-            if s.score >= min(threshold, best - margin) and s not in keyed and row_of(s.unit, question.codes)
+            if s.score >= floor and s not in keyed and row_of(s.unit, question.codes)
             and all(s.unit.names_code(c) for c in question.codes)
             and (not question.named_documents or s.unit.doc_id in question.named_documents)
             and carries(s.unit, question, evidence, payer_words)
@@ -218,7 +221,7 @@ def choose(
         first = keyed + [s for s in naming if s not in keyed]
         carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:
-        defining = [s for s in carrying if any(defines(s.unit.text, code) for code in question.codes)]
+        defining = [s for s in carrying if row_of(s.unit, question.codes) or any(defines(s.unit.text, code) for code in question.codes)]
         carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
     if question.wants_list:
         # "Which codes need no prior authorization?": rows whose cell says otherwise give way.

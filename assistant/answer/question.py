@@ -42,7 +42,14 @@ _CONTINUING_SHARE = 0.75
 _TOPIC_ZIPF = 2.5
 # An acronym names a thing however common its letters are elsewhere ("TMS", "OSA"): a topic too.
 _ACRONYM = re.compile(r"[A-Z]{2,5}s?")
-_DEFINITION = re.compile(r"^\s*(what(?:'s| is| does)|define|meaning of|describe)\b|\b(describe|mean|stand for)\b", re.I)
+# "what's 90839 for", "what does CPT 0999T mean?", "meaning of 0999T": the code is what is asked
+# about; "whats the right CPT for a sleeve - can we use 43659?" asks for another code.
+_CODE_ASKED_ABOUT = r"(?:the\s+)?(?:(?:cpt|hcpcs|icd-?10(?:-cm)?)\s+)?(?:code\s+)?\+?(?:[A-Z]\d{4}|\d{4}[0-9A-Z]|[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"
+_DEFINITION = re.compile(
+    rf"^\s*(?:what(?:'s|s| is| does)|define|describe)\s+{_CODE_ASKED_ABOUT}|\bmeaning of\s+{_CODE_ASKED_ABOUT}"
+    r"|\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b\W+(?:\w+\W+){0,3}?(?:describe|mean|stand for)\b",
+    re.I,
+)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
     "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "

@@ -859,3 +859,11 @@ def test_6_the_row_of_the_asked_code_is_quoted_though_rows_naming_it_rank_far_ab
 def test_6_the_row_of_a_code_has_that_code_alone_in_its_first_cell(text: str, own: bool) -> None:
     unit = EvidenceUnit(0, "row", "fixture", 0, len(text), text, None, None, frozenset(), ())
     assert row_of(unit, ("90839",)) is own
+
+
+@pytest.mark.parametrize("question", ["whats 0981T for", "what does 0981T describe?"])
+def test_3_asked_what_a_code_is_its_own_row_answers_alone(with_code_grid: GroundedAnswerer, question: str) -> None:
+    # The rows of other codes that list 0981T say what may not be billed with it, not what it is
+    # (before: they followed its row; "whats" was no definition question).
+    answer = answered(with_code_grid, question)
+    assert [c.quote.split(";")[0] for c in answer.citations] == ["Code: 0981T"], answer.text
