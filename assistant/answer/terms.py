@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
+from wordfreq import top_n_list, zipf_frequency
 
 # Words rarer than this (Zipf scale: 1 is once per 100 million words) name things, not ideas.
 RARE_ZIPF = 1.5
@@ -80,9 +80,23 @@ def respell(text: str, vocabulary: Vocabulary, keep: frozenset[str] = frozenset(
         if len(folded) < _MIN_LENGTH or folded in vocabulary.words or zipf_frequency(folded, "en") >= _TYPO_ZIPF:
             return word
         near = process.extract(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
+        if not near:
+            # A slip in a common English word the sources need not use ("interpeter": they say
+            # "interpretation"): the word meant, which their stems can still match.
+            near = process.extract(folded, _english_words(), scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
         return f"{near[0][0]} ({word})" if len(near) == 1 else word
 
     return _WORD.sub(spelled, text)
+
+
+@functools.cache
+def _english_words() -> tuple[str, ...]:
+    """Common English words as long as a word respelt: wordfreq's most frequent, which reach down to
+    about ``_TYPO_ZIPF`` (Zipf 2.97 at rank 30,000)."""
+    return tuple(w for w in top_n_list("en", _ENGLISH_WORDS) if len(w) >= _MIN_LENGTH - _SPELLING_EDITS and w.isalpha())
+
+
+_ENGLISH_WORDS = 30_000
 
 
 def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = frozenset()) -> list[str]:
@@ -103,6 +117,8 @@ def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = 
             continue
         if process.extractOne(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
             continue
+        if process.extractOne(folded, _english_words(), scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
+            continue  # a slip in a common word ("interpeter"), which ``respell`` spells out
         if _abbreviates(folded, vocabulary.spellings):
             continue  # "reauth" for "reauthorization"
         if any(w in known or _abbreviates(w, vocabulary.spellings) for w in _stems_of(folded)):

@@ -26,6 +26,7 @@ VOCABULARY = corpus_vocabulary(["Chemodenervation with abobotulinumtoxinA, bille
         ("is Ana Quillfeather due for abobotulinumtoxinA?", []),  # beside another capitalised word
         ("PA criteria for Zanthorelle?", ["Zanthorelle"]),  # a brand alone inside a sentence is checked
         ("what does openpayer say?", []),  # a word of the corpus (here in a URL)
+        ("does interpeter time count?", []),  # a slip in a common English word the corpus lacks
     ],
 )
 def test_unknown_terms(question: str, unknown: list[str]) -> None:
@@ -53,7 +54,10 @@ def test_vocabulary_holds_the_parts_of_hyphenated_words() -> None:
     ("question", "respelled"),
     [
         ("is chemodenervaton billed per unit?", "is chemodenervation (chemodenervaton) billed per unit?"),
-        ("wat modifer for both arms?", "wat modifer for both arms?"),  # the corpus has no "modifier" to spell
+        # Neither the corpus nor common English has "modifier" to spell ...
+        ("wat modifer for both arms?", "wat modifer for both arms?"),
+        # ... a slip in a common English word the corpus lacks is spelled out all the same.
+        ("does interpeter time count?", "does interpreter (interpeter) time count?"),
         ("how many leftover units?", "how many leftover units?"),  # everyday English is not a misspelling
     ],
 )
