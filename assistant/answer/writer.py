@@ -20,6 +20,7 @@ from assistant.models import UNKNOWN_PUBLISHER, Citation, Conflict, ConflictClai
 
 _MAX_ITEMS = 12
 _MAX_LIST_UNITS = 24  # a whole list asked, with the lists nested under its items
+_MAX_QUOTED = 16  # units quoted in all (the first claim whole) when no list is asked
 _COUNTED_ITEMS = 50  # items counted to say how many of a list an answer leaves out
 
 
@@ -40,6 +41,11 @@ class Composer:
             if unit.position in used:
                 continue
             group = [u for u in self._group(unit, wants_list) if u.position not in used]
+            if out and not wants_list and len(used) + len(group) > _MAX_QUOTED:
+                # Four lead-ins with twelve items each made a 52-quote answer no one checks: past
+                # the first claim, one that would take the quotes past this many is left out,
+                # unless a list is asked.
+                continue
             used.update(u.position for u in group)
             out.append(self._render(group, score) + self._rest_of_list(group, score))
         return out

@@ -17,6 +17,7 @@ from assistant.answer.abstain import Verdict, choose
 from assistant.answer.answerer import GroundedAnswerer
 from assistant.answer.evidence import EvidenceUnit
 from assistant.answer.rank import keyed_by, row_of
+from assistant.answer.writer import Composer
 from assistant.cli import main
 from assistant.embed.sentence import SentenceTransformerEmbedder
 from assistant.models import Answer
@@ -867,3 +868,19 @@ def test_3_asked_what_a_code_is_its_own_row_answers_alone(with_code_grid: Ground
     # (before: they followed its row; "whats" was no definition question).
     answer = answered(with_code_grid, question)
     assert [c.quote.split(";")[0] for c in answer.citations] == ["Code: 0981T"], answer.text
+
+
+with_two_lists = _corpus_with("with-two-lists", ["sable-hollow-gait-trainer-policy.md"], "The project corpus plus a policy with two lists of ten criteria.")
+
+
+def test_5_an_answer_quoting_one_whole_list_leaves_out_a_second_long_one(with_two_lists: GroundedAnswerer) -> None:
+    # Two lead-ins with ten items each quoted whole made answers of 40-50 quotes no one checks: unless
+    # a list is asked, a later claim that would take the quotes past sixteen is left out.
+    reader = with_two_lists.reader
+    leads = [u for u in reader.evidence.units if u.doc_id == "sable-hollow-gait-trainer-policy" and u.text.endswith("are met:")]
+    assert len(leads) == 2
+    composer = Composer(reader.evidence, reader.phrasebook.phrasings, {})
+    claims = composer.claims([(lead, 1.0) for lead in leads], wants_list=False)
+    assert len(claims) == 1 and "Criterion A10" in claims[0] and "Criterion B1" not in claims[0]
+    listed = Composer(reader.evidence, reader.phrasebook.phrasings, {}).claims([(lead, 1.0) for lead in leads], wants_list=True)
+    assert len(listed) == 2  # a list asked for: both
