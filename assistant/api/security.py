@@ -59,7 +59,7 @@ async def identify_client(request: Request) -> None:
     """Without API keys anonymous calls are accepted: ``request.state.client_id`` is the client address.
 
     The guard of a server without keys; unlike :func:`require_api_key` it declares no security
-    scheme, so the OpenAPI document does not ask for a key the server does not need.
+    scheme, so the OpenAPI document does not ask for a key the server never checks.
     """
     request.state.client_id = "ip:" + (request.client.host if request.client else "unknown")
 
