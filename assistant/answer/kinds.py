@@ -142,3 +142,20 @@ def counted_noun(question: str) -> str | None:
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 # "max time it can stay in?", "min time on the DOS?": a duration, in whatever unit the source counts.
 _TIME = re.compile(r"\b(time|period)\b", re.IGNORECASE)
+
+
+# "what's 90839 for", "what does CPT 0999T mean?", "meaning of 0999T": the code is what is asked
+# about; "whats the right CPT for a sleeve - can we use 43659?" asks for another code.
+_CODE_ASKED_ABOUT = r"(?:the\s+)?(?:(?:cpt|hcpcs|icd-?10(?:-cm)?)\s+)?(?:code\s+)?\+?(?:[A-Z]\d{4}|\d{4}[0-9A-Z]|[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"
+_DEFINITION = re.compile(
+    rf"^\s*(?:what(?:'s|s| is| does)|define|describe)\s+{_CODE_ASKED_ABOUT}|\bmeaning of\s+{_CODE_ASKED_ABOUT}"
+    r"|\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b\W+(?:\w+\W+){0,3}?(?:describe|mean|stand for)\b",
+    re.I,
+)
+
+
+def asks_what_code_is(question: str) -> bool:
+    """Whether ``question`` asks what a code it names is ("whats 90839 for", "what does CPT 0999T
+    mean?", "meaning of 0999T"), not for another code ("whats the right CPT for a sleeve - can we
+    use 43659?")."""
+    return bool(_DEFINITION.search(question))

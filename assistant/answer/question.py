@@ -20,7 +20,7 @@ from assistant.answer.acronyms import expansions, spelled_out
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
-from assistant.answer.kinds import MEASURE, AnswerType, answer_words, asked_measure, expected_answer
+from assistant.answer.kinds import MEASURE, AnswerType, answer_words, asked_measure, asks_what_code_is, expected_answer
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import Vocabulary, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
@@ -42,14 +42,6 @@ _CONTINUING_SHARE = 0.75
 _TOPIC_ZIPF = 2.5
 # An acronym names a thing however common its letters are elsewhere ("TMS", "OSA"): a topic too.
 _ACRONYM = re.compile(r"[A-Z]{2,5}s?")
-# "what's 90839 for", "what does CPT 0999T mean?", "meaning of 0999T": the code is what is asked
-# about; "whats the right CPT for a sleeve - can we use 43659?" asks for another code.
-_CODE_ASKED_ABOUT = r"(?:the\s+)?(?:(?:cpt|hcpcs|icd-?10(?:-cm)?)\s+)?(?:code\s+)?\+?(?:[A-Z]\d{4}|\d{4}[0-9A-Z]|[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?)\b"
-_DEFINITION = re.compile(
-    rf"^\s*(?:what(?:'s|s| is| does)|define|describe)\s+{_CODE_ASKED_ABOUT}|\bmeaning of\s+{_CODE_ASKED_ABOUT}"
-    r"|\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b\W+(?:\w+\W+){0,3}?(?:describe|mean|stand for)\b",
-    re.I,
-)
 # Words that point at a source rather than at what is asked of it.
 _META = frozenset(
     "policy policies document documents article articles lcd lcds guideline guidelines publication manual booklet "
@@ -136,7 +128,7 @@ class Question:
     @property
     def asks_definition(self) -> bool:
         """Whether the question asks what a code it names is ("What does 0999T describe?")."""
-        return bool(self.codes) and bool(_DEFINITION.search(self.query))
+        return bool(self.codes) and asks_what_code_is(self.query)
 
     @functools.cached_property
     def key_terms(self) -> tuple[str, ...]:

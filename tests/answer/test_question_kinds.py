@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.code_systems import asked_code_system
-from assistant.answer.kinds import answer_words, asked_measure, expected_answer
+from assistant.answer.kinds import answer_words, asked_measure, asks_what_code_is, expected_answer
 from assistant.answer.rank import has_answer_type
 
 
@@ -104,3 +104,20 @@ def test_the_measure_a_number_question_counts_in(question: str, measure: str) ->
 )
 def test_the_words_that_ask_are_only_those_of_the_kind_of_answer(question: str, words: set[str]) -> None:
     assert answer_words(question) == words
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("whats 90839 for", True),
+        ("What does CPT 0999T mean?", True),
+        ("what's the meaning of 0999T?", True),
+        ("0999T - what does it stand for?", True),
+        ("what is M54.50?", True),
+        # Another code asked for, or what a payer requires of a code: not what the code is.
+        ("whats the right CPT for a laparoscopic sleeve - can we use unlisted 43659?", False),
+        ("what does UHC require for 43644?", False),
+    ],
+)
+def test_a_question_asking_what_a_code_is(question: str, asks: bool) -> None:
+    assert asks_what_code_is(question) is asks
