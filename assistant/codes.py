@@ -81,6 +81,10 @@ _OTHER_NUMBER = re.compile(
 )
 
 
+# An issue or page number of a journal citation: "Lancet. 2022;400(10350):441", "96(50):e8924".
+_CITATION_PLACE = re.compile(r"\d\($|\d\)?:$")
+
+
 def find_codes(text: str) -> list[CodeMatch]:
     """Every billing code in ``text`` as normalised keys, in order of appearance, overlaps removed."""
     found: list[CodeMatch] = []
@@ -103,7 +107,8 @@ def find_codes(text: str) -> list[CodeMatch]:
         found.append(CodeMatch(f"nucc:{match.group(1).upper()}", match.start(), match.end()))
     for kind, regex in (("cpt", CPT_RE), ("hcpcs", HCPCS_RE)):
         for match in regex.finditer(text):
-            if not _OTHER_NUMBER.search(text[max(0, match.start(1) - 40) : match.start(1)]):
+            before = text[max(0, match.start(1) - 40) : match.start(1)]
+            if not _OTHER_NUMBER.search(before) and not _CITATION_PLACE.search(before):
                 found.append(CodeMatch(f"{kind}:{match.group(1).upper()}", match.start(1), match.end(1)))
     for match in ICD_RE.finditer(text):
         code = match.group(1).upper()

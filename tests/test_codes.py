@@ -44,6 +44,8 @@ def test_codes_are_found_whole(text: str, expected: set[str]) -> None:
         "modes of treatment", "1-4 muscles", "in 2024 and 2025", "version 1.5.0", "a model of care", "12345678",
         "10999T", "0999TX", "0999-T", "64642F", "999T", "a 1500-F",
         "failed sertraline x10 wks", "lithium X12 weeks",  # a count written "x10", not ICD-10-CM X10
+        # A journal citation's issue and page numbers (a policy's reference list)
+        "Lancet. 2022 Aug 6;400(10350):441-451.", "Medicine (Baltimore). 2017 Dec;96(50):e8924.",
     ],
 )
 def test_ordinary_text_is_not_a_code(text: str) -> None:
