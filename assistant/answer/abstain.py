@@ -217,8 +217,10 @@ def choose(
             and (not question.named_documents or s.unit.doc_id in question.named_documents)
             and carries(s.unit, question, evidence, payer_words)
         ]
-        keyed += own
-        first = keyed + [s for s in naming if s not in keyed]
+        # "how many times can we bill 0998T?": a row holding no number follows the units that give one.
+        after = [s for s in own if question.expects in REQUIRED_TYPES and not gives(s.unit, question, evidence)]
+        keyed += [s for s in own if s not in after]
+        first = keyed + [s for s in naming if s not in keyed] + after
         carrying = first + [s for s in carrying if s not in first]
     if question.asks_definition:
         defining = [s for s in carrying if row_of(s.unit, question.codes) or any(defines(s.unit.text, code) for code in question.codes)]
