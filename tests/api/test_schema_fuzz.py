@@ -5,7 +5,9 @@ server's rules (bearer auth only when keys are configured, non-blank content, fe
 message), so a schema-valid request is accepted (``positive_data_acceptance``) and a schema-invalid
 one refused (``negative_data_rejection``). Two rules JSON Schema cannot state are let through as
 documented 422s on the two chat routes only: the last (non-system) message must come from the user,
-and an OpenAI message's text parts count together toward the length limit. The run is bounded (a
+and an OpenAI message's text parts count together toward the length limit. A body over the server's
+byte limit (``max_body_bytes``, 64 KiB here) is refused with a documented 413, valid or not: an
+earlier answer sent back may be 100,000 characters. The run is bounded (a
 few dozen examples per operation); ``ST_MAX_TIME`` / ``ST_MAX_EXAMPLES`` lengthen it by hand.
 """
 
@@ -30,7 +32,8 @@ KEY = "fuzz-key-6d1f0b"
 CONFIG = """
 [[operations]]
 include-path-regex = "^/v1/chat(/completions)?$"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "413", "422", "429", "5xx"]
+checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 """
 
 
