@@ -9,6 +9,7 @@ index is loaded; nothing here is keyed to a document or a question.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -83,6 +84,13 @@ class EvidenceUnit:
         return code in self.codes or any(r.holds(code) for r in self.ranges) or any(category_of(c) == code for c in self.codes)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # rows are checked again and again while choosing
+def first_cell_codes(text: str) -> frozenset[str]:
+    """The code keys ("cpt:90839") a table row's first cell names ("CPT Code: +90839; ..."), empty
+    for a row keyed by no code."""
+    return frozenset(m.key for m in find_codes(text.split(";", 1)[0]))
+
+
 def category_of(code: str) -> str | None:
     """The three-character ICD-10-CM category of ``code`` ("M97" for "M97.01XA", "C50" for
     "C50.911"), or None for a code of another shape."""
@@ -153,7 +161,7 @@ class EvidenceSet:
         self.code_rows: dict[str, list[tuple[EvidenceUnit, frozenset[str]]]] = {}
         for unit in units:
             if unit.kind == "row":
-                kinds = frozenset(m.key.split(":", 1)[0] for m in find_codes(unit.text.split(";", 1)[0]))
+                kinds = frozenset(key.split(":", 1)[0] for key in first_cell_codes(unit.text))
                 if kinds:
                     self.code_rows.setdefault(unit.doc_id, []).append((unit, kinds))
 

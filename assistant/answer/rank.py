@@ -18,11 +18,10 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.evidence import EvidenceSet, EvidenceUnit, first_cell_codes
 from assistant.answer.kinds import AnswerType
 from assistant.answer.question import Question
 from assistant.answer.terms import stem
-from assistant.codes import find_codes
 from assistant.errors import ConfigError
 
 FEATURES = (
@@ -92,10 +91,7 @@ def keyed_by(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
 def row_of(unit: EvidenceUnit, codes: tuple[str, ...]) -> bool:
     """Whether ``unit`` is the table row of one of ``codes``: its first cell names that code and no
     other ("CPT Code: 90839", not "Codes: CPT code 99215 x 1 and HCPCS code G2212 x 2")."""
-    if not keyed_by(unit, codes):
-        return False
-    first = unit.text.split(";", 1)[0]
-    return len({m.key for m in find_codes(first)}) == 1
+    return keyed_by(unit, codes) and len(first_cell_codes(unit.text)) == 1
 
 
 def defines(text: str, code: str) -> bool:
