@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.api.schemas import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_REPLY_CHARS, NOT_BLANK, CitationOut, ConflictOut
+from assistant.api.schemas import (
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES,
+    MAX_REPLY_CHARS,
+    NOT_BLANK,
+    CitationOut,
+    ConflictOut,
+    content_limit,
+)
 
 IGNORED_PARAMETERS = (
     "model",
@@ -57,7 +65,7 @@ class OpenAIMessage(BaseModel):
     @model_validator(mode="after")
     def _within_limits(self) -> OpenAIMessage:
         text = self.text()
-        limit = MAX_MESSAGE_CHARS if self.role == "user" else MAX_REPLY_CHARS
+        limit = content_limit(self.role)
         if len(text) > limit:
             raise ValueError(f"content must have at most {limit} characters")
         if not text.strip():

@@ -17,6 +17,12 @@ MAX_REPLY_CHARS = 100_000
 NOT_BLANK = r"\S"
 
 
+def content_limit(role: str) -> int:
+    """The most characters a message of ``role`` may hold: a user's question, or anything else sent
+    back as history (``MAX_REPLY_CHARS``)."""
+    return MAX_MESSAGE_CHARS if role == "user" else MAX_REPLY_CHARS
+
+
 def _whole(value: object) -> object:
     """2468.0 -> 2468: JSON Schema's "integer" admits a number with no fractional part, and the
     strict models that read answers back (``POST /v1/feedback``) must accept what the schema does."""
@@ -48,8 +54,8 @@ class ChatMessage(BaseModel):
 
     @model_validator(mode="after")
     def _question_within_limit(self) -> ChatMessage:
-        if self.role == "user" and len(self.content) > MAX_MESSAGE_CHARS:
-            raise ValueError(f"a user message must have at most {MAX_MESSAGE_CHARS} characters")
+        if len(self.content) > content_limit(self.role):
+            raise ValueError(f"a {self.role} message must have at most {content_limit(self.role)} characters")
         return self
 
 
