@@ -80,13 +80,20 @@ def respell(text: str, vocabulary: Vocabulary, keep: frozenset[str] = frozenset(
         if len(folded) < _MIN_LENGTH or folded in vocabulary.words or zipf_frequency(folded, "en") >= _TYPO_ZIPF:
             return word
         near = process.extract(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
-        if not near:
-            # A slip in a common English word the sources need not use ("interpeter": they say
-            # "interpretation"): the word meant, which their stems can still match.
-            near = process.extract(folded, _english_words(), scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2)
-        return f"{near[0][0]} ({word})" if len(near) == 1 else word
+        if len(near) == 1:
+            return f"{near[0][0]} ({word})"
+        # A slip in a common English word the sources need not use ("interpeter": they say
+        # "interpretation"): the word meant, which their stems can still match.
+        meant = _english_near(folded) if not near else ()
+        return f"{meant[0]} ({word})" if len(meant) == 1 else word
 
     return _WORD.sub(spelled, text)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # respell and unknown_terms ask of the same words
+def _english_near(word: str) -> tuple[str, ...]:
+    """Up to two common English words ``word`` (lower case) is a typing slip from."""
+    return tuple(w for w, _, _ in process.extract(word, _english_words(), scorer=OSA.distance, score_cutoff=_SPELLING_EDITS, limit=2))
 
 
 @functools.cache
@@ -117,7 +124,7 @@ def unknown_terms(question: str, vocabulary: Vocabulary, skip: frozenset[str] = 
             continue
         if process.extractOne(folded, vocabulary.spellings, scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
             continue
-        if process.extractOne(folded, _english_words(), scorer=OSA.distance, score_cutoff=_SPELLING_EDITS):
+        if _english_near(folded):
             continue  # a slip in a common word ("interpeter"), which ``respell`` spells out
         if _abbreviates(folded, vocabulary.spellings):
             continue  # "reauth" for "reauthorization"
