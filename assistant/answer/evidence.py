@@ -288,16 +288,17 @@ _REFERENCES_LINE = re.compile(r"^\W*(bibliography|references|reference list|work
 
 
 def _reference_lists(units: list[EvidenceUnit]) -> frozenset[int]:
-    """Positions of the entries of reference lists: the units after a line "Bibliography" or
-    "References" up to the end of its section ("9. Feeley, BT, ... Journal of ..."); true to the
-    document, but no answer unless sources are asked about."""
+    """Positions of the entries of reference lists: the units of a section headed "References"
+    or "Bibliography", or after such a line up to the end of its section ("9. Feeley, BT, ...
+    Journal of ..."); true to the document, but no answer unless sources are asked about."""
     found: set[int] = set()
     document, section, inside = None, None, False
     for unit in units:
         if unit.kind == "fact":
             continue
         if (unit.doc_id, unit.section) != (document, section):
-            document, section, inside = unit.doc_id, unit.section, False
+            document, section = unit.doc_id, unit.section
+            inside = bool(_REFERENCES_LINE.match((section or "").rsplit(" > ", 1)[-1]))
         if _REFERENCES_LINE.match(unit.text):
             inside = True
         elif inside:

@@ -884,3 +884,14 @@ def test_5_an_answer_quoting_one_whole_list_leaves_out_a_second_long_one(with_tw
     assert len(claims) == 1 and "Criterion A10" in claims[0] and "Criterion B1" not in claims[0]
     listed = Composer(reader.evidence, reader.phrasebook.phrasings, {}).claims([(lead, 1.0) for lead in leads], wants_list=True)
     assert len(listed) == 2  # a list asked for: both
+
+
+def test_9_a_reference_list_under_its_own_heading_answers_no_question_about_rules(with_contents: GroundedAnswerer) -> None:
+    # The entries under a "References" heading (not only after a "References" line) are the
+    # studies a policy cites: "... Orvane device outcomes. Journal of ..." is no rule about
+    # outcomes (before: a bariatric policy's follow-up about adolescents quoted three titles of papers).
+    evidence = with_contents.reader.evidence
+    entry = next(u for u in evidence.units if "Orvane device outcomes." in u.text)
+    assert entry.position in evidence.references
+    answer = with_contents.answer(["what Orvane device outcomes does Sorrel Bay report?"])
+    assert all("Journal of Gastric Devices" not in c.quote for c in answer.citations), answer.text
