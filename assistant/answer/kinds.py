@@ -59,7 +59,7 @@ _KIND_WORDS = frozenset(
 
 # The units a number is counted in ("minutes", "sessions", "BMI"): group 1 is the unit as written.
 MEASURE = re.compile(
-    r"\b(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|units?|sessions?|visits?|times|treatments?|"
+    r"\b(minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?|units?|sessions?|visits?|times|treatments?|"
     r"bmi|age|percent|%)(?![\w])",
     re.IGNORECASE,
 )
@@ -125,14 +125,18 @@ _PHRASE_END = frozenset(
 
 def counted_noun(question: str) -> str | None:
     """The noun a "how many" question counts, as written: "how many failed antidepressants does
-    ..." -> "antidepressants", "how many 90868 sessions" -> "sessions"; None when it names none
-    ("how many can we bill?") or counts a share of a list ("how many of the criteria ...")."""
+    ..." -> "antidepressants", "how many 90868 sessions" -> "sessions", a unit of measure before
+    the noun it qualifies ("how many yrs lookback" -> "yrs"); None when it names none ("how many
+    can we bill?") or counts a share of a list ("how many of the criteria ...")."""
     match = _HOW_MANY.search(without_glosses(question))
     if not match:
         return None
     noun = None
     for word in re.findall(r"[\w+-]+|[^\w\s]", match.group(1))[:3]:
         if word.lower() in _PHRASE_END or not re.match(r"[\w+-]+$", word):
+            break
+        if MEASURE.fullmatch(word):
+            noun = word.lower()
             break
         if word.isalpha() and len(word) >= 3:
             noun = word.lower()

@@ -86,6 +86,9 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         # A word the shorthand spelled out is not what the question counts: "tx" here is Texas.
         ("bcbs tx (treatment) - min time needed to bill 90832?", "min"),
         ("how many tx (treatments) per course?", "treatments"),
+        # A unit of measure in the counted phrase is what is counted, before the noun it qualifies.
+        ("new pt vs established - how many yrs (years) lookback?", "yrs"),
+        ("how many days supply per fill?", "days"),
     ],
 )
 def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:
