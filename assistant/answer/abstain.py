@@ -7,7 +7,6 @@ names). Otherwise the answer abstains and the reason says what is missing.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from assistant.answer.code_evidence import carries, code_label, code_table, list
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.gives import MODIFIER_ASKED, gives
+from assistant.answer.mentions import WORDS, beyond_title, mentions, new_topic, own_terms, says_itself, stem_of
 from assistant.answer.question import Question
 from assistant.answer.rank import (
     ASKS_NOTICE,
@@ -146,6 +146,7 @@ def choose(
         carrying = [s for s in carrying if not is_notice(s.unit.text)]
         if not carrying:
             return Verdict((), "Only licence or disclaimer text comes close; the sources state no rule on this.")
+    topic: tuple[str, ...] = ()  # what an elliptical follow-up newly asks about (new_topic)
     if carrying and question.subject_terms:
         # A quote sharing no word of what is asked (a title, an introduction) does not answer it.
         # A question naming only its measure ("how many times can we bill X?") is left to the
@@ -153,24 +154,23 @@ def choose(
         names = list(payer_words.values())
         # A brand matches the generic the source gives ("Zoloft" -> sertraline): its synonyms count.
         terms = question.key_terms + question.synonyms
-        if not question.carried and question.text != question.query:
-            # A part of a compound question asks in its own words: the names and topic it carries
-            # from the whole ("(MDD with acute suicidal ideation, UHC)") say what it is about.
-            said = {_stem(w) for w in _WORDS.findall(question.text.lower())}
-            terms = tuple(t for t in terms if _stem(t) in said) or terms
+        if question.carried and question.text != question.query and not question.context:
+            topic = new_topic(question, terms, [s.unit for s in carrying], evidence, names)
+        elif not question.carried and question.text != question.query:
+            terms = own_terms(question, terms)
         closest = carrying[0].unit
-        carrying = [s for s in carrying if _mentions(s.unit, _beyond_title(terms, s.unit, evidence), evidence, names)]
+        carrying = [s for s in carrying if mentions(s.unit, beyond_title(terms, s.unit, evidence), evidence, names)]
         if not carrying:
             # Units were kept for the payer asked: say so, or "gepant" reads as absent from every source.
             # The words named are those the closest passage's document lacks beyond its title's.
             about = f" about {', '.join(question.payer_names)}" if question.payer_names else ""
-            unspoken = _beyond_title(question.key_terms, closest, evidence)
+            unspoken = beyond_title(question.key_terms, closest, evidence)
             return Verdict((), f"No passage{about} speaks of " + ", ".join(unspoken[:4]) + ".", unspoken=True)
     required = _required_object(question)
     if carrying and required:
         # "Does X need prior auth for Y?" is answered by a unit that speaks of prior authorization.
         names = list(payer_words.values())
-        carrying = [s for s in carrying if _mentions(s.unit, required, evidence, names)]
+        carrying = [s for s in carrying if mentions(s.unit, required, evidence, names)]
         if not carrying:
             asked = _REQUIRE.search(question.query)
             what = " ".join(question.query[asked.start(1) :].split()[:2]) if asked else required[0]
@@ -216,12 +216,20 @@ def choose(
             and all(s.unit.names_code(c) for c in question.codes)
             and (not question.named_documents or s.unit.doc_id in question.named_documents)
             and carries(s.unit, question, evidence, payer_words)
+            and (not topic or says_itself(s.unit, topic, evidence))
         ]
         # "how many times can we bill 0998T?": a row holding no number follows the units that give one.
         after = [s for s in own if question.expects in REQUIRED_TYPES and not gives(s.unit, question, evidence)]
         keyed += [s for s in own if s not in after]
         first = keyed + [s for s in naming if s not in keyed] + after
         carrying = first + [s for s in carrying if s not in first]
+    if topic:
+        # "what about maintenance tx?" after a question about 90867: "Maintenance therapy is not
+        # covered." before the 90867 sentence that follows it, which speaks of it only by being next
+        # (a preference, never a filter: "for patients of Asian descent, the BMI values above
+        # should be reduced ..." needs the values above it).
+        saying = [s for s in carrying if says_itself(s.unit, topic, evidence)]
+        carrying = saying + [s for s in carrying if s not in saying]
     if question.asks_definition:
         defining = [s for s in carrying if row_of(s.unit, question.codes) or any(defines(s.unit.text, code) for code in question.codes)]
         carrying = defining or carrying  # "64615 describes ..." answers "what is 64615?" before a use of it
@@ -275,21 +283,6 @@ def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) ->
     return []
 
 
-def _beyond_title(terms: tuple[str, ...], unit: EvidenceUnit, evidence: EvidenceSet) -> tuple[str, ...]:
-    """``terms`` without the words of ``unit``'s document title ("bariatric" in a bariatric surgery
-    policy, where nearly every line speaks of it: "nicotine" is what is asked), unless nothing else
-    is asked."""
-    title = _title_stems(evidence.documents[unit.doc_id].title)
-    beyond = tuple(t for t in terms if _stem(t) not in title)
-    return beyond or terms
-
-
-@functools.lru_cache(maxsize=256)
-def _title_stems(title: str) -> frozenset[str]:
-    """The word stems of a document title (cached: asked for every close unit of every question)."""
-    return frozenset(_stem(w) for w in _WORDS.findall(title.lower()))
-
-
 _REQUIRE = re.compile(
     r"\b(?:need|needs|require|requires|required)\s+(?:(?:a|an|the|to|be|any|us|we)\s+)*([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", re.I
 )
@@ -311,76 +304,24 @@ def _required_object(question: Question) -> tuple[str, ...]:
     return ()
 
 
-_ECHO_WORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading
+_ECHOWORDS = 10  # a unit this short that adds at most one word to the question is a title or a heading
 
 
 def _echoes(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool:
     """Whether ``unit`` only repeats the question and its document's title: a short line with at
     most one word of its own, no number and no negation ("Example Health Plan prior authorization
     note (fictional)." for "does Example Health Plan require prior authorization?")."""
-    words = _WORDS.findall(unit.text.lower())
-    if unit.kind == "fact" or len(words) >= _ECHO_WORDS or _NEGATION.search(unit.text) or re.search(r"\d", unit.text):
+    words = WORDS.findall(unit.text.lower())
+    if unit.kind == "fact" or len(words) >= _ECHOWORDS or _NEGATION.search(unit.text) or re.search(r"\d", unit.text):
         return False
     document = evidence.documents[unit.doc_id]
-    known = {_stem(w) for w in _WORDS.findall(f"{question.query} {document.title} {document.publisher}".lower())}
-    own = {_stem(w) for w in words if w not in STOP_WORDS and len(w) > 2} - known
+    known = {stem_of(w) for w in WORDS.findall(f"{question.query} {document.title} {document.publisher}".lower())}
+    own = {stem_of(w) for w in words if w not in STOP_WORDS and len(w) > 2} - known
     return len(own) <= 1
 
 
 _CAPTION = re.compile(r"^\W*(table|figure|fig\.|exhibit|appendix|attachment|chart)\s+[\w.-]{1,6}\W*$", re.I)
 _NEGATION = re.compile(r"\b(not|no|never|non|none|except|excluded?|unless)\b", re.I)
-
-
-def _mentions(unit: EvidenceUnit, terms: tuple[str, ...], evidence: EvidenceSet, names: list[re.Pattern[str]]) -> bool:
-    """Whether ``unit`` (with its lead-in, section and list items) shares a word stem with ``terms``;
-    words inside ``names`` (payers: "First Coast Service Options") do not count."""
-    parts = [unit.text, unit.section or ""]
-    if unit.lead_in is not None:
-        parts.append(evidence.units[unit.lead_in].text)
-    parts += [u.text for u in evidence.following_items(unit, 12)]
-    if unit.kind != "fact" and unit.position > 0:
-        # The sentence before, in the same section, may name what this one goes on about:
-        # "... the UB-04 codes and descriptions may not be copied. Please contact the AHA at ...".
-        before = evidence.units[unit.position - 1]
-        if before.doc_id == unit.doc_id and before.section == unit.section and before.kind != "fact":
-            parts.append(before.text)
-    stems = _stems_said(" ".join(parts), evidence.documents[unit.doc_id].publisher, tuple(names))
-    if any(_stem(t) in stems for t in terms):
-        return True
-    # A clipped word ("psych", "eval") stands for the words it begins ("psychiatric", "evaluation").
-    # "auth" written out by the shorthand ("authorization") is matched as written out only.
-    clipped = tuple(t for t in terms if len(t) >= 4 and not any(o != t and o.startswith(t) for o in terms))
-    return bool(clipped) and any(s.startswith(clipped) for s in stems)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _stems_said(text: str, publisher: str, names: tuple[re.Pattern[str], ...]) -> frozenset[str]:
-    """The word stems of ``text`` without who says it (cached: units are checked again and again).
-    An attribution ("According to First Coast Service Options, ..."), the ``publisher``'s name and
-    words inside ``names`` (payers) are left out."""
-    text = _ATTRIBUTION.sub(" ", text)
-    publisher = re.sub(r"\s*\([^)]*\)", "", publisher).strip()
-    if publisher:
-        text = text.replace(publisher, " ")
-    for pattern in names:
-        text = pattern.sub(" ", text)
-    return frozenset(_stem(w) for w in _WORDS.findall(text.lower()))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    """``word`` without one ending of inflection, of the act or of its doer: "interpretation",
-    "interpreting", "interpreter" -> "interpret"."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ers", "er"):
-        if suffix == "es" and not re.search(r"(s|x|z|ch|sh)es$", word):
-            continue  # "muscles" is "muscle" + "s" (as "muscle(s)" is), "boxes" is "box" + "es"
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word  # "pays" -> "pay"
-
-
-_WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")
-_ATTRIBUTION = re.compile(r"^\s*(?:according to|per|under|as stated by)\b[^,]{0,120},", re.I)
 
 
 _TYPE_NAMES = {"contact": "phone number or contact", "date": "date", "money": "amount", "number": "number", "code": "code"}

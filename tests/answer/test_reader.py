@@ -698,6 +698,18 @@ def test_11_a_part_names_what_it_carries_once(with_quarry: GroundedAnswerer) -> 
     assert len(names) == len(set(names)), answer.text  # before: "(Quarry Glen, 0997T, Quarry Glen)"
 
 
+
+def test_10_what_about_a_new_topic_is_answered_about_that_topic(with_quarry: GroundedAnswerer) -> None:
+    # "what about maintenance tx?" after a question about 0997T asks about maintenance: the earlier
+    # question's words say what it is about, and its answer comes after (before: the 0997T
+    # sentence again first, with maintenance quoted after it).
+    answer = answered(with_quarry, "is 0997T billable more than once under Quarry Glen?", "what about maintenance tx?")
+    assert "0997T" in answer.query
+    assert answer.citations[0].quote == "Maintenance light therapy after the course ends is not covered.", answer.text
+    # A new payer or code only ("What about Cigna?") is asked of the earlier question's words.
+    answer = answered(with_quarry, "is 0997T billable more than once under Quarry Glen?", "what about 0998T?")
+    assert "0998T" in answer.text, answer.text
+
 with_nested_criteria = _corpus_with("with-nested-criteria", ["ashgrove-renewal-criteria.md"], "The project corpus plus renewal criteria with a list nested under one of its items.")
 
 

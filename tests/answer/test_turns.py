@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.abstain import _stem
+from assistant.answer.mentions import stem_of
 from assistant.answer.turns import asking_sentences, is_elliptical
 
 
@@ -40,10 +40,10 @@ def test_a_complete_question_stands_alone(turn: str) -> None:
 
 def test_the_doer_and_the_act_share_a_stem() -> None:
     # "we used an interpreter" speaks of what "interpretation services" names.
-    assert _stem("interpreter") == _stem("interpretation") == _stem("interpreting") == "interpret"
-    assert _stem("never") == "never"  # short words stay whole
+    assert stem_of("interpreter") == stem_of("interpretation") == stem_of("interpreting") == "interpret"
+    assert stem_of("never") == "never"  # short words stay whole
     # A plural "s" after an "e" of the word: "muscles" as in "muscle(s)"; "classes" loses "es".
-    assert _stem("muscles") == _stem("muscle") == "muscle" and _stem("classes") == "class"
+    assert stem_of("muscles") == stem_of("muscle") == "muscle" and stem_of("classes") == "class"
 
 
 @pytest.mark.parametrize(
