@@ -33,7 +33,7 @@ def new_topic(
     English uses least ("what about maintenance tx (treatment)?" after a question about 90867
     asks about maintenance: "treatment" is in the 90867 sentence the turn before was answered
     by). A word most of ``units`` speak of singles nothing out ("sessions" among the rows of
-    psychotherapy codes); a follow-up naming only a payer or code ("What about Cigna?") asks
+    psychotherapy codes); a follow-up naming only a payer or code ("and for <another payer>?") asks
     nothing new."""
     said = {stem_of(w) for w in WORDS.findall(question.text.lower())}
     before = {stem_of(w) for w in WORDS.findall(question.query.replace(question.text, " ").lower())}
