@@ -11,7 +11,15 @@ import math
 import re
 from dataclasses import dataclass
 
-from assistant.answer.code_evidence import carries, code_label, code_table, listing_without, names_any, names_others
+from assistant.answer.code_evidence import (
+    carries,
+    code_label,
+    code_table,
+    concerns,
+    listing_without,
+    names_any,
+    names_others,
+)
 from assistant.answer.conditions import row_meets
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
 from assistant.answer.gives import MODIFIER_ASKED, gives
@@ -186,7 +194,10 @@ def choose(
             giving = pair + [s for s in giving if s.unit.position not in {p.unit.position for p in pair}]
         if not giving:
             return Verdict((), f"No passage gives the {_TYPE_NAMES[question.expects]} asked for.")
-        carrying = giving
+        # "min time to bill G3002?": a number under G3002's own heading answers, not the 99291
+        # rows of the same booklet, which carry G3002 only as the document does.
+        specific = [s for s in giving if concerns(s.unit, question.codes, evidence)]
+        carrying = specific or giving
     if not carrying:
         # Payers as the question writes them ("UHC"), not as entity keys.
         what = ", ".join([*(code_label(c) for c in question.codes), *question.payer_names]) or "what is asked"

@@ -35,6 +35,12 @@ def carries(unit: EvidenceUnit, question: Question, evidence: EvidenceSet, payer
 _LOOK_BACK = 3  # sentences before a unit that may name the code it goes on about
 
 
+def concerns(unit: EvidenceUnit, codes: tuple[str, ...], evidence: EvidenceSet) -> bool:
+    """Whether ``unit`` is about one of ``codes`` itself: it, its lead-in or a sentence just before
+    it names one, or a heading of its section does (not only its document's code list)."""
+    return names_any(unit, codes, evidence) or any(under_heading(unit, c) for c in codes)
+
+
 def under_heading(unit: EvidenceUnit, code: str) -> bool:
     """Whether a heading of ``unit``'s section path names ``code`` (ranges count): every line under
     "Hospital Outpatient Clinic Visits > HCPCS Code G0463" is about G0463."""

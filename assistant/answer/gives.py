@@ -9,7 +9,7 @@ import functools
 import re
 
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
-from assistant.answer.kinds import AnswerType
+from assistant.answer.kinds import AnswerType, measure_key
 from assistant.answer.question import Question
 from assistant.answer.rank import has_answer_type
 from assistant.codes import find_codes
@@ -33,7 +33,7 @@ def gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool
             return any(_REVENUE_CODE.search(t) for t in texts)
         return any(m.key.startswith(f"{system}:") for t in texts for m in find_codes(t))
     if question.measure:
-        return any(_holds_measure(t, _measure_key(question.measure)) for t in texts)
+        return any(_holds_measure(t, measure_key(question.measure)) for t in texts)
     return any(_holds_type(t, question.expects) for t in texts)
 
 
@@ -68,35 +68,11 @@ MODIFIER_ASKED = re.compile(r"\b(which|what) (\w+ ){0,2}(modifiers?|mods?)\b", r
 _MODIFIER_VALUE = re.compile(r"\b(?i:modifiers?)\s+-?[A-Z0-9]{2}\b|(?<![\w-])-[A-Z0-9]{2}\b|\b[A-Z0-9]{2}\s+(?i:modifiers?)\b")
 
 
-def _measure_key(measure: str) -> str:
-    """The ``_MEASURED`` key of a measure as the question writes it ("mins" -> "minutes"); a noun
-    of its own ("devices") is counted as itself."""
-    for key, words in _MEASURE_WORDS.items():
-        if measure in words:
-            return key
-    return measure
-
-
 _NUMBER = (
     r"(?:\d+(?:[.,]\d+)?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)(?:[- ](?:one|two|three|four|"
     r"five|six|seven|eight|nine))?)(?:\s+[a-z]+)??"  # one word may come between: "twelve flare days"
 )
-_MEASURE_WORDS = {
-    "minutes": {"minute", "minutes", "min", "mins"},
-    "hours": {"hour", "hours", "hr", "hrs"},
-    "days": {"day", "days"},
-    "weeks": {"week", "weeks", "wk", "wks"},
-    "months": {"month", "months", "mo", "mos"},
-    "years": {"year", "years", "yr", "yrs"},
-    "units": {"unit", "units"},
-    "sessions": {"session", "sessions", "visit", "visits", "treatment", "treatments"},
-    "times": {"times"},
-    "bmi": {"bmi"},
-    "age": {"age"},
-    "percent": {"percent", "%"},
-    "duration": {"duration"},
-}
 # A number counted in the asked measure ("53 minutes", "once every twelve weeks", "BMI ≥ 40").
 _MEASURED = {
     "minutes": re.compile(rf"{_NUMBER}\s*(?:-|–|to)?\s*\d*\s*(?:minutes?|mins?)\b|\b\d+\s*(?:hours?|hrs?)\b", re.I),

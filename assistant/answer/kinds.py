@@ -89,6 +89,40 @@ def answer_words(question: str) -> set[str]:
     return words - {m.group(1).lower() for m in MEASURE.finditer(question)}
 
 
+# The words that name each measure a number question may count in ("mins" -> "minutes").
+MEASURE_WORDS: dict[str, frozenset[str]] = {
+    "minutes": frozenset({"minute", "minutes", "min", "mins"}),
+    "hours": frozenset({"hour", "hours", "hr", "hrs"}),
+    "days": frozenset({"day", "days"}),
+    "weeks": frozenset({"week", "weeks", "wk", "wks"}),
+    "months": frozenset({"month", "months", "mo", "mos"}),
+    "years": frozenset({"year", "years", "yr", "yrs"}),
+    "units": frozenset({"unit", "units"}),
+    "sessions": frozenset({"session", "sessions", "visit", "visits", "treatment", "treatments"}),
+    "times": frozenset({"times"}),
+    "bmi": frozenset({"bmi"}),
+    "age": frozenset({"age"}),
+    "percent": frozenset({"percent", "%"}),
+    "duration": frozenset({"duration"}),
+}
+_DURATIONS = ("minutes", "hours", "days", "weeks", "months", "years", "duration")
+
+
+def measure_key(measure: str) -> str:
+    """The ``MEASURE_WORDS`` key of a measure as the question writes it ("mins" -> "minutes"); a
+    noun of its own ("devices") is counted as itself."""
+    return next((key for key, words in MEASURE_WORDS.items() if measure in words), measure)
+
+
+def measure_words(measure: str) -> frozenset[str]:
+    """The words of a question that name ``measure`` (``asked_measure``), the "time" a number
+    answers included: "min time for G3002?" asks for minutes, and "at least 40 minutes" answers it
+    without saying "time"; a duration is any unit of time. A noun counted ("devices") names itself."""
+    key = measure_key(measure)
+    units = frozenset().union(*(MEASURE_WORDS[k] for k in _DURATIONS)) if key == "duration" else MEASURE_WORDS.get(key, frozenset({key}))
+    return units | {"time", "period"}
+
+
 def asked_measure(question: str) -> str | None:
     """The unit a number question counts in ("how many minutes ..." -> "minutes"), if it says."""
     if expected_answer(question) != "number":

@@ -20,7 +20,15 @@ from assistant.answer.acronyms import expansions, spelled_out
 from assistant.answer.code_systems import asked_code_system
 from assistant.answer.drugs import DrugMention, DrugNames
 from assistant.answer.entities import Entity, EntityRecognizer
-from assistant.answer.kinds import MEASURE, AnswerType, answer_words, asked_measure, asks_what_code_is, expected_answer
+from assistant.answer.kinds import (
+    MEASURE,
+    AnswerType,
+    answer_words,
+    asked_measure,
+    asks_what_code_is,
+    expected_answer,
+    measure_words,
+)
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import Vocabulary, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
@@ -143,8 +151,10 @@ class Question:
 
     @functools.cached_property
     def subject_terms(self) -> tuple[str, ...]:
-        """``key_terms`` without the measure asked ("times", "minutes"): what the answer is about."""
-        measures = {m.group(1).lower() for m in MEASURE.finditer(self.query)}
+        """``key_terms`` without the words of the measure asked (``kinds.measure_words``: "times",
+        "minutes", the "time" of "min time for G3002?"): what the answer is about. Another
+        measure's word is a subject: "how long does the first visit ... have to be?" is about visits."""
+        measures = measure_words(self.measure) if self.measure else {m.group(1).lower() for m in MEASURE.finditer(self.query)}
         return tuple(w for w in self.key_terms if w not in measures)
 
     @functools.cached_property

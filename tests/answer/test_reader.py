@@ -907,3 +907,18 @@ def test_9_a_reference_list_under_its_own_heading_answers_no_question_about_rule
     assert entry.position in evidence.references
     answer = with_contents.answer(["what Orvane device outcomes does Sorrel Bay report?"])
     assert all("Journal of Gastric Devices" not in c.quote for c in answer.citations), answer.text
+
+
+with_booklet = _corpus_with(
+    "with-booklet", ["ostrey-care-booklet.md"], "The project corpus plus a booklet listing every code it covers, with one code's time table and another code's own section."
+)
+
+
+def test_4_min_time_for_a_code_is_the_number_under_its_own_heading(with_booklet: GroundedAnswerer) -> None:
+    # "min time" asks for minutes: "at least 40 minutes" under "HCPCS G9991" answers it without
+    # saying "time" (the measure asked is no word the answer must share). The 0992T time table of
+    # the same booklet carries G9991 only as the booklet's code list does, and gives way to it
+    # (before: the 0992T rows alone).
+    answer = answered(with_booklet, "min time for G9991 at Ostrey?")
+    assert any("at least 40 minutes" in c.quote for c in answer.citations), answer.text
+    assert not any("0992T" in c.quote for c in answer.citations), answer.text
