@@ -268,12 +268,16 @@ class QuestionReader:
     def _carried_topic(self, previous: str, follow_up: str) -> list[str]:
         """The rare words and acronyms of ``previous`` that the documents use and ``follow_up`` does
         not: what the conversation is about ("spravato", "TMS"), which "how long does that approval
-        last?" asks of."""
+        last?" asks of. An acronym of the documents in ``follow_up`` (not a payer's or source's)
+        takes the place of those of ``previous``: "and for THA how many ...?" after "criteria for TKA?"."""
         own = {w.lower() for w in _WORD.findall(follow_up)}
+        names = self._names_in(follow_up)
+        replaced = any(_ACRONYM.fullmatch(w) and len(w) > 2 and w.lower() in self.vocabulary and w.lower() not in names for w in _WORD.findall(follow_up))
         return [
             w for w in dict.fromkeys(_WORD.findall(previous))
             if len(w) > 2 and not w.isdigit() and w.lower() not in own and w.lower() not in _STOP
             and w.lower() in self.vocabulary and (zipf_frequency(w.lower(), "en") < _TOPIC_ZIPF or _ACRONYM.fullmatch(w))
+            and not (replaced and _ACRONYM.fullmatch(w))
         ]
 
     def carried_names(self, previous: str, follow_up: str) -> list[str]:

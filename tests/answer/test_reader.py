@@ -922,3 +922,16 @@ def test_4_min_time_for_a_code_is_the_number_under_its_own_heading(with_booklet:
     answer = answered(with_booklet, "min time for G9991 at Ostrey?")
     assert any("at least 40 minutes" in c.quote for c in answer.citations), answer.text
     assert not any("0992T" in c.quote for c in answer.citations), answer.text
+
+
+with_joint_lcd = _corpus_with("with-joint-lcd", ["hollin-mere-joint-lcd.md"], "The project corpus plus an LCD with criteria for two procedures each named by an acronym.")
+
+
+def test_10_a_follow_up_naming_another_acronym_asks_of_it_not_the_earlier_one(with_joint_lcd: GroundedAnswerer) -> None:
+    # "and for TER how many ...?" after a question about TAR asks about TER: the earlier acronym
+    # is not carried beside it (before: "(Hollin Mere, TAR)" and the TAR criteria again).
+    answer = answered(with_joint_lcd, "hollin mere criteria for TAR?", "and for TER how many do they need?")
+    assert "TAR" not in answer.query, answer.query
+    assert "four or more of the following indications" in answer.citations[0].quote, answer.text
+    # A follow-up naming a payer keeps the topic it asks of.
+    assert "TAR" in with_joint_lcd.questions.read(["hollin mere criteria for TAR?", "does Cigna need PA for it?"]).query
