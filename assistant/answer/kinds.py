@@ -139,6 +139,10 @@ def asked_measure(question: str) -> str | None:
         # "how many devices per month?" counts devices, not months; "0998T visit, 60 min - how
         # many units of G9995?" counts units, not visits.
         return counted
+    # A count noun names what is asked about ("threshold for a subsequent hospital visit"), and is
+    # the measure only when counted ("max sessions per course?", "after 12 visits").
+    counted_nouns = {m.group(1).lower() for m in _COUNTED.finditer(question)}
+    found = [f for f in found if f not in _COUNT_NOUNS or f in counted_nouns]
     if _HOW_LONG.search(question) or not found and _TIME.search(question):
         # "how long is an approval good for?", "how long does conservative treatment need to be tried?",
         # "max time it can stay in?": a number of minutes, days, weeks, ... whatever else it counts.
@@ -148,6 +152,12 @@ def asked_measure(question: str) -> str | None:
 
 
 _HOW_MANY = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE)
+_COUNT_NOUNS = frozenset({"unit", "units", "session", "sessions", "visit", "visits", "treatment", "treatments"})
+_COUNTED = re.compile(
+    r"(?:\bhow many|\bmax(?:imum)?|\bmin(?:imum)?|\bnumber of|#(?: of)?|\btotal|\d+|\b(?:one|two|three|four|five|six|"
+    r"eight|ten|twelve))\s+(?:[\w+-]+\s+\(?)?(units?|sessions?|visits?|treatments?)\b",
+    re.IGNORECASE,
+)
 # Words that end the counted noun phrase: "how many devices | per month", "how many trials | does ...".
 _PHRASE_END = frozenset(
     "per a an the each does do did can could is are was were will would should may must for in on of before after "

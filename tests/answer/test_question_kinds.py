@@ -89,6 +89,10 @@ def test_a_number_in_a_code_system_name_is_no_amount(text: str, has_number: bool
         # A unit of measure in the counted phrase is what is counted, before the noun it qualifies.
         ("new pt vs established - how many yrs (years) lookback?", "yrs"),
         ("how many days supply per fill?", "days"),
+        # A count noun that names the service asked about is no measure; counted, it is.
+        ("G9992 threshold for subsequent hospital visit 0995T?", None),
+        ("max sessions per course?", "sessions"),
+        ("max units of J0585 per session?", "units"),
     ],
 )
 def test_the_measure_a_number_question_counts_in(question: str, measure: str) -> None:

@@ -935,3 +935,13 @@ def test_10_a_follow_up_naming_another_acronym_asks_of_it_not_the_earlier_one(wi
     assert "four or more of the following indications" in answer.citations[0].quote, answer.text
     # A follow-up naming a payer keeps the topic it asks of.
     assert "TAR" in with_joint_lcd.questions.read(["hollin mere criteria for TAR?", "does Cigna need PA for it?"]).query
+
+
+with_prolonged = _corpus_with("with-prolonged", ["corrin-prolonged-table.md"], "The project corpus plus a table of prolonged-service thresholds by primary visit.")
+
+
+def test_4_a_count_noun_naming_the_service_is_no_measure(with_prolonged: GroundedAnswerer) -> None:
+    # "threshold for a subsequent nursing visit" asks for a number; "visit" names the service, so
+    # "85 minutes" answers (before: "No passage gives the number asked for", as if visits were counted).
+    answer = answered(with_prolonged, "G9993 threshold for a subsequent nursing visit?")
+    assert "85 minutes" in answer.citations[0].quote, answer.text
