@@ -105,8 +105,9 @@ def _stems_said(text: str, publisher: str, names: tuple[re.Pattern[str], ...]) -
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem_of(word: str) -> str:
-    """``word`` without one ending of inflection, of the act or of its doer: "interpretation",
-    "interpreting", "interpreter" -> "interpret"."""
+    """``word`` without its hyphens and one ending of inflection, of the act or of its doer:
+    "interpretation", "interpreting", "interpreter" -> "interpret"; "X-rays", "xrays" -> "xray"."""
+    word = word.replace("-", "")
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ers", "er"):
         if suffix == "es" and not re.search(r"(s|x|z|ch|sh)es$", word):
             continue  # "muscles" is "muscle" + "s" (as "muscle(s)" is), "boxes" is "box" + "es"
