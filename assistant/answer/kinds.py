@@ -105,7 +105,8 @@ MEASURE_WORDS: dict[str, frozenset[str]] = {
     "percent": frozenset({"percent", "%"}),
     "duration": frozenset({"duration"}),
 }
-_DURATIONS = ("minutes", "hours", "days", "weeks", "months", "years", "duration")
+# A duration is counted in any unit of time.
+_DURATION_WORDS = frozenset().union(*(MEASURE_WORDS[k] for k in ("minutes", "hours", "days", "weeks", "months", "years", "duration")))
 
 
 def measure_key(measure: str) -> str:
@@ -119,7 +120,7 @@ def measure_words(measure: str) -> frozenset[str]:
     answers included: "min time for G3002?" asks for minutes, and "at least 40 minutes" answers it
     without saying "time"; a duration is any unit of time. A noun counted ("devices") names itself."""
     key = measure_key(measure)
-    units = frozenset().union(*(MEASURE_WORDS[k] for k in _DURATIONS)) if key == "duration" else MEASURE_WORDS.get(key, frozenset({key}))
+    units = _DURATION_WORDS if key == "duration" else MEASURE_WORDS.get(key, frozenset({key}))
     return units | {"time", "period"}
 
 

@@ -272,7 +272,10 @@ class QuestionReader:
         takes the place of those of ``previous``: "and for THA how many ...?" after "criteria for TKA?"."""
         own = {w.lower() for w in _WORD.findall(follow_up)}
         names = self._names_in(follow_up)
-        replaced = any(_ACRONYM.fullmatch(w) and len(w) > 2 and w.lower() in self.vocabulary and w.lower() not in names for w in _WORD.findall(follow_up))
+        replaced = any(
+            _ACRONYM.fullmatch(w) and len(w) > 2 and w.lower() in self.vocabulary and w.lower() not in names
+            for w in _WORD.findall(follow_up)
+        )
         return [
             w for w in dict.fromkeys(_WORD.findall(previous))
             if len(w) > 2 and not w.isdigit() and w.lower() not in own and w.lower() not in _STOP
