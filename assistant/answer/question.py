@@ -30,17 +30,16 @@ from assistant.answer.kinds import (
     measure_words,
 )
 from assistant.answer.shorthand import Shorthand
+from assistant.answer.source_names import name_patterns, source_names
 from assistant.answer.terms import Vocabulary, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
 from assistant.answer.turns import WORD as _WORD
 from assistant.answer.turns import has_own_predicate, is_elliptical, merge_follow_up
-from assistant.codes import SUBJECT_CODE_KINDS, find_codes
+from assistant.codes import SUBJECT_CODE_KINDS
 
 _LOOKBACK = 3
 # A document that names a payer this often concerns it (a Medicare contractor's article names Medicare).
 _PAYER_MENTIONS = 3
-# Publisher words rarer than this in English single a publisher out ("Novitas", not "Services").
-_DISTINCTIVE_ZIPF = 3.0
 # Question words that make a turn a complete question of its own.
 _OPENING = 300  # characters of a document's text that may name who it is from
 # Share of a follow-up's content words that must be the documents' own for it to continue the
@@ -181,14 +180,13 @@ class QuestionReader:
         ``vocabulary`` is their words (``terms.corpus_vocabulary``): misspellings of them are spelled out."""
         self.recognizer = recognizer
         self.shorthand = shorthand
-        self._names: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
         self.payer_documents: dict[str, set[str]] = {}
         by_name: dict[str, set[str]] = {}
         synonyms: dict[str, set[str]] = {}
         anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
         acronyms: dict[str, frozenset[str]] = {}
         for doc_id, title, publisher, text in documents:
-            for name in _source_names(title, publisher):
+            for name in source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
             if not re.sub(r"(?i)\bunknown\b|\([^)]*\)", "", publisher).strip():
                 anonymous.append((doc_id, f"{title}\n{text[:_OPENING]}"))
@@ -204,16 +202,7 @@ class QuestionReader:
                     continue
                 synonyms.setdefault(brand.lower(), set()).add(generic.lower())
                 synonyms.setdefault(generic.lower(), set()).add(brand.lower())
-        # A document with no publisher is named by the names its title or opening lines give
-        # ("Example Health Plan prior authorization note"): nothing says it is someone else's.
-        for name, ids in list(by_name.items()):
-            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + r"(?![\w])", re.IGNORECASE)
-            ids |= {doc_id for doc_id, opening in anonymous if pattern.search(opening)}
-        for name, ids in sorted(by_name.items(), key=lambda kv: -len(kv[0])):
-            # Initials may be typed with a state or region after them: "BCBST" as "BCBSTX".
-            tail = r"[A-Za-z]{0,2}" if " " not in name and len(name) >= 4 else ""
-            pattern = re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, name.split())) + tail + r"(?![\w])", re.IGNORECASE)
-            self._names.append((pattern, name, frozenset(ids)))
+        self._names = name_patterns(by_name, anonymous)
         self.synonyms = {k: frozenset(v) for k, v in synonyms.items()}
         self.spellings = vocabulary or Vocabulary(frozenset(), ())
         self.vocabulary = self.spellings.words
@@ -367,46 +356,6 @@ def _bare(word: str) -> str:
     """A word without a possessive, a closing quote or the hyphen before a number it was written
     with: "what's" -> "what", "with'" -> "with", "icd-" (of "ICD-10") -> "icd"."""
     return re.sub(r"'s?$|-+$", "", word)
-
-
-# Words an organisation's name may end with that name no one in particular.
-_GENERIC_ENDINGS = frozenset(
-    "health healthcare medicare medicaid service services solutions insurance plan plans inc llc company "
-    "corporation corp options administrators group network pharmacy".split()
-)
-
-
-def _generic(word: str) -> bool:
-    """Whether ``word`` is one an organisation's name may end with ("Services", "Inc.")."""
-    return word.lower().rstrip(".,") in _GENERIC_ENDINGS
-
-
-def _source_names(title: str, publisher: str) -> set[str]:
-    """The names that single out a document: its publisher (without remarks in parentheses), the
-    publisher's distinctive words ("Novitas", "CMS") and initials ("NGS"), and the identifiers its
-    title gives in parentheses ("L36007")."""
-    names: set[str] = set()
-    plain = re.sub(r"\s*\([^)]*\)", "", publisher).strip()
-    if plain and plain.lower() != "unknown":
-        names.add(plain)
-        words = plain.split()
-        for word in words:
-            if (word.isupper() and len(word) >= 2) or (len(word) >= 4 and zipf_frequency(word.lower(), "en") < _DISTINCTIVE_ZIPF):
-                names.add(word)
-        initials = "".join(w[0] for w in words if w[:1].isupper())
-        if len(words) > 1 and len(initials) >= 3:
-            names.add(initials)
-        # "Quarry Glen" for "Quarry Glen Medicare Services", "First Coast" for "First Coast Service
-        # Options": the name before words any organisation may end with, when two words or more remain.
-        stem = words[:]
-        while len(stem) > 2 and _generic(stem[-1]):
-            stem.pop()
-        if "," not in plain and len(stem) < len(words) and not _generic(stem[-1]):
-            names.add(" ".join(stem))
-    for ident in re.findall(r"\(([A-Z0-9][A-Z0-9 .-]{3,})\)", title):
-        if any(ch.isdigit() for ch in ident) and not find_codes(ident):  # "(CPT 64615)" names a code, not the document
-            names.add(ident.strip())
-    return {n for n in names if len(n) >= 2}
 
 
 _CODE_PREFIX = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
