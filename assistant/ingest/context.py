@@ -14,6 +14,8 @@ from assistant.models import Document, Sentence, SentenceKind
 
 # What starts a list item, before or inside the sentence span: "- ", "• ", "1. ", "a) ", "(c) ".
 _ITEM = re.compile(r"^[ \t]*(?:[-*•◦▪●]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))[ \t]+")
+# A parenthesised marker opening a sentence inside a line: "(b) ..." after "(a) ... ".
+_INLINE_ITEM = re.compile(r"\([a-z0-9]{1,2}\)[ \t]+\S")
 # How many sentences back a lead-in may stand (a long list).
 _LOOKBACK = 60
 # A lead-in whose colon the source left out: "One of the following", "all of the following criteria".
@@ -24,6 +26,8 @@ def introduces_list(text: str) -> bool:
     """Whether a sentence introduces a list: it ends with ":", or with "the following" and at most
     two more words and no punctuation ("One of the following")."""
     stripped = text.rstrip()
+    if not re.search(r"[^\W\d_]", stripped):
+        return False  # a colon the extractor left on a line of its own introduces nothing
     return stripped.endswith(":") or bool(_OPEN_LEAD.search(stripped))
 
 
@@ -44,6 +48,8 @@ def sentence_kind(text: str, start: int, end: int) -> SentenceKind:
     prefix = text[text.rfind("\n", 0, start) + 1 : start]
     if not prefix.strip(" \t-*•◦▪●") and (_ITEM.match(prefix + " ") or _ITEM.match(body)):
         return "item"
+    if _INLINE_ITEM.match(body):
+        return "item"  # "(a) BDI (b) HAMD ...": items the PDF printed on one line
     return "sentence"
 
 
@@ -72,21 +78,55 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
         return None
     indent = _indent(text, start)
     nested = False
+    mine = marker_style(text, start) if kind == "item" else None
+    passed: list[tuple[int, int] | None] = []  # lead-ins of the items of a list nested under a sibling
     for sentence in reversed(earlier[-_LOOKBACK:]):
         introduces = introduces_list(text[sentence.start : sentence.end])
         if sentence.kind == kind:
             if _indent(text, sentence.start) > indent:
                 nested = True
                 continue
-            if introduces and not nested:
-                return (sentence.start, sentence.end)
-            if sentence.lead_in is not None:
+            theirs = marker_style(text, sentence.start) if mine else None
+            if mine and theirs and theirs[0] != mine[0] and not introduces:
+                passed.append(sentence.lead_in)  # "(a) BDI" under "(2) ... one of the following:"
+                continue
+            sibling = mine and theirs and theirs[0] == mine[0] and theirs[1] < mine[1]
+            if sibling and (introduces or sentence.lead_in is not None or passed):
+                # Marked as this item is, and numbered before it: "(2) ... the following:" is no
+                # lead-in of "(3)" (but "4. References:" is one of "1. ...").
                 return sentence.lead_in
+            if introduces and not nested and not passed:
+                return (sentence.start, sentence.end)
+            if sentence.lead_in is not None and not passed:
+                return sentence.lead_in
+            if passed:
+                return passed[0]
             continue
         if sentence.kind == "sentence" and introduces:
+            if passed:
+                continue  # the lead-in of the nested list passed: its sibling item comes before it
             return (sentence.start, sentence.end)
+        return passed[0] if passed else None
+    return passed[0] if passed else None
+
+
+# A numbered or lettered marker after the bullet or joining word a PDF may print before it
+# ("-AND- (2) ...", "OR b. ..."): "(1)", "1.", "(a)", "a." and "1)" are each a style of their own.
+_MARKER = re.compile(r"^[ \t]*(?:[-*•◦▪●][ \t]*)?(?:(?:and|or)[ \t]*-?[ \t]*)?(\()?(?:(\d{1,2})|([a-z]))([.)])", re.I)
+
+
+def marker_style(text: str, start: int) -> tuple[str, int] | None:
+    """The style and number of the numbered or lettered marker opening the line of ``start``
+    (("(9)", 2) for "(2)", ("9.", 3) for "3.", ("(a)", 3) for "(c)"), or None for a bullet or none."""
+    line = text[text.rfind("\n", 0, start) + 1 : start + 16]
+    match = _MARKER.match(line)
+    if not match:
         return None
-    return None
+    opening, digits, letter, closing = match.groups()
+    if opening and closing != ")":
+        return None
+    number = int(digits) if digits else ord(letter.lower()) - ord("a") + 1
+    return f"{opening or ''}{'9' if digits else 'a'}{closing}", number
 
 
 def _indent(text: str, position: int) -> int:
