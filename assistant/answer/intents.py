@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.answer.entities import Entity
+from assistant.answer.masking import mask_codes
 from assistant.answer.phrasebook import IntentSpec
-from assistant.answer.question import mask_codes
 from assistant.embed.protocol import Embedder
 
 

@@ -18,8 +18,9 @@ from assistant.answer.criteria import MAX_CHECKS, applies_criteria, asked_values
 from assistant.answer.dates import date_of_service
 from assistant.answer.entities import EntityRecognizer
 from assistant.answer.evidence import EvidenceSet, EvidenceUnit
+from assistant.answer.masking import mask_codes
 from assistant.answer.phrasebook import Phrasebook
-from assistant.answer.question import Question, QuestionReader, mask_codes
+from assistant.answer.question import Question, QuestionReader
 from assistant.answer.rank import RankerWeights, Scored, keyed_by, rank
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.terms import corpus_vocabulary, stem, unknown_terms
