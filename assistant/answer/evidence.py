@@ -97,6 +97,9 @@ def category_of(code: str) -> str | None:
     category, dot, _ = code.partition(".")
     return category if dot and len(category) == 3 and category[0].isalpha() and category[1:].isdigit() else None
 
+_HAS_WORD = re.compile(r"[^\W_]")
+_DOT_LEADERS = re.compile(r"\.{5,}|(?:\. ){4,}\.|…{2,}")
+
 
 class EvidenceSet:
     """All units of an index with their vectors and a BM25 index over their words.
@@ -117,6 +120,8 @@ class EvidenceSet:
             if document.is_flagged(sentence.start, sentence.end):
                 continue  # a line addressing a model (assistant/ingest/injection.py) is never evidence
             text = document.text[sentence.start : sentence.end]
+            if not _HAS_WORD.search(text):
+                continue  # ":" left alone by the extractor says nothing
             lead_in = starts.get((sentence.doc_id, *sentence.lead_in)) if sentence.lead_in else None
             starts[(sentence.doc_id, sentence.start, sentence.end)] = len(units)
             units.append(_unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in))
@@ -156,6 +161,8 @@ class EvidenceSet:
                 self.document_modifiers[unit.doc_id] = self.document_modifiers.get(unit.doc_id, frozenset()) | unit.modifiers
         self.descriptive = _descriptive(units)
         self.references = _reference_lists(units)
+        # A contents line ("4 HCPCS Code G2211 & Modifier 25 .......") names a part; it answers nothing.
+        self.contents_lines = frozenset(u.position for u in units if _DOT_LEADERS.search(u.text))
         # Table rows keyed by a code in their first cell ("Code: 0991T; Description: ..."), with the
         # kinds of those codes, by document: the code tables a list question is answered from.
         self.code_rows: dict[str, list[tuple[EvidenceUnit, frozenset[str]]]] = {}

@@ -49,9 +49,19 @@ def _holds_measure(text: str, key: str) -> bool:
 @functools.lru_cache(maxsize=256)
 def _counted(noun: str) -> re.Pattern[str]:
     """A number counting ``noun`` ("devices": "2 devices", "two different antidepressant
-    medications" for "antidepressants"), at most a few words apart, either order."""
+    medications" for "antidepressants"), at most a few words apart, either order; or, for the
+    parts of a rule ("criteria"), a number of the items of a list ("two of the following")."""
     stem = re.escape(re.sub(r"(?<=\w{3})(es|s)$", "", noun))
-    return re.compile(rf"{_NUMBER}\W+(?:[\w-]+\W+){{0,4}}?{stem}|\b{stem}\w*\W+(?:[\w-]+\W+){{0,3}}?\d", re.I)
+    pattern = rf"{_NUMBER}\W+(?:[\w-]+\W+){{0,4}}?{stem}|\b{stem}\w*\W+(?:[\w-]+\W+){{0,3}}?\d"
+    if _RULE_PARTS.fullmatch(noun):
+        # "three or more of the following indications" answers "how many criteria ...?": a number
+        # of a list's items counts the parts of a rule, whatever the list calls them.
+        pattern += rf"|{_NUMBER}\s+(?:or\s+(?:more|fewer|less)\s+)?of\s+the\s+following\b"
+    return re.compile(pattern, re.I)
+
+
+# What the parts of a rule are called, any of which a list of them may be called instead.
+_RULE_PARTS = re.compile(r"criteri(a|on)|indications?|requirements?|conditions?|factors?|elements?|items?|components?", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 15)

@@ -22,7 +22,12 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                         r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
                         # "NGS TMS - which CPT for redoing the motor threshold?": after the names it gives.
                         r"\b(?:which|what) (?:cpt|hcpcs)(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
-                        r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$", re.I)),
+                        r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$|"
+                        # "spravato J code?", "obesity dx codes?": a code system's codes, asked for by name
+                        # (a single letter is a HCPCS Level II series; "a code?" is the article), not
+                        # in a yes/no question ("does the LCD list the covered dx codes?")
+                        r"^(?!\W*(?:does|do|did|is|are|was|were|can|could|should|will|would|has|have|may|must)\b)"
+                        r"[^?]*\b(?:[b-v]|cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|dx)[- ]?codes?\W*$", re.I)),
     # "for medicare to call it medically necessary": to call something so is to deem it, not a contact.
     ("contact", re.compile(r"\b(phone|telephone|fax|call(?!\s+(?:it|this|that|them|these|those)\b)|hotline|e-?mail|contact|reach)\b|"
                            r"#\s*\??\s*$", re.I)),
@@ -38,7 +43,7 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
                          r"what'?s? (is |are )?\w+ paying|(allowed |payment )?amt|how much (\w+ ){0,3}(get )?paid)\b|\$", re.I)),
     # A measure stated with its value ("BMI 44", "age 16", "30 min of therapy") describes the case;
     # it asks for nothing.
-    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|(?<!\d)(?<!\d\s)min(imum)?|max(imum)?|at least|"
+    ("number", re.compile(r"\b(how (many|much|long|often|old|far|soon)|(?<!\d)(?<!\b\d\s)(?<!\b\d\d\s)(?<!\b\d\d\d\s)min(imum)?|max(imum)?|at least|"
                           r"at most|limit|number of|(bmi|age)(?!\s*(of|is|was|=|:|>|<|≥|≤)?\s*\d)|"
                           r"what (time|duration|frequency|percentage|score|dose)( range)?|(time|age|dose) range|threshold|cut ?off)\b", re.I)),
     # "Where are the codes?" asks where to look, not for a code.

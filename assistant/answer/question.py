@@ -31,7 +31,7 @@ from assistant.answer.kinds import (
 )
 from assistant.answer.shorthand import Shorthand
 from assistant.answer.source_names import name_patterns, source_names
-from assistant.answer.terms import Vocabulary, respell
+from assistant.answer.terms import Vocabulary, completions, respell
 from assistant.answer.turns import STOP_WORDS as _STOP
 from assistant.answer.turns import WORD as _WORD
 from assistant.answer.turns import has_own_predicate, is_elliptical, merge_follow_up
@@ -40,6 +40,13 @@ from assistant.codes import SUBJECT_CODE_KINDS
 _LOOKBACK = 3
 # A document that names a payer this often concerns it (a Medicare contractor's article names Medicare).
 _PAYER_MENTIONS = 3
+# A typed word rarer than this in English may be a clipped one ("reauth", "recert"; "revise" is not).
+_CLIPPED_ZIPF = 1.0
+# An acronym as documents write it: "TKA", "E/M", "O/O", "PHQ" (a plural "s" aside).
+_WRITTEN_ACRONYM = re.compile(r"(?<![\w/&])([A-Z](?:[A-Z]|[/&][A-Z]){1,5})s?(?![\w/&])")
+# ... that names a topic: three letters or more, or joined ("E/M"); not a credential ("MD", "NP")
+# or a Roman numeral ("class II", "III").
+_NAMES_TOPIC = re.compile(r"(?![IVXL]+$)(?:[A-Z]{3,6}|[A-Z][/&][A-Z](?:[/&]?[A-Z])*)")
 # Question words that make a turn a complete question of its own.
 _OPENING = 300  # characters of a document's text that may name who it is from
 # Share of a follow-up's content words that must be the documents' own for it to continue the
@@ -57,7 +64,7 @@ _META = frozenset(
     "allow allowed use used describe describes mean means meaning stand anything cpt hcpcs icd covers covering bills needs allows uses "
     "difference between versus compare "
     # paying for a service is covering it; what the user tells the assistant to do is no subject
-    "pay pays paid paying confirm confirms forget ignore docs "
+    "pay pays paid paying payable billable confirm confirms forget ignore docs "
     # "can we add 90785?" asks whether a code is billed with another, like "bill" and "use"
     "add adds added adding "
     # words of the kind of answer ("how often", "how much does it pay"), which `expects` checks instead
@@ -185,7 +192,11 @@ class QuestionReader:
         synonyms: dict[str, set[str]] = {}
         anonymous: list[tuple[str, str]] = []  # documents with no publisher: (doc_id, opening text)
         acronyms: dict[str, frozenset[str]] = {}
+        written_acronyms: Counter[str] = Counter()  # acronym as the documents write it -> documents writing it
+        loaded = 0
         for doc_id, title, publisher, text in documents:
+            loaded += 1
+            written_acronyms.update({a.lower() for a in _WRITTEN_ACRONYM.findall(text)})
             for name in source_names(title, publisher):
                 by_name.setdefault(name.lower(), set()).add(doc_id)
             if not re.sub(r"(?i)\bunknown\b|\([^)]*\)", "", publisher).strip():
@@ -208,6 +219,8 @@ class QuestionReader:
         self.vocabulary = self.spellings.words
         self.drugs = DrugNames(self.vocabulary)
         self.acronyms = acronyms  # "lmft" -> {"licensed marriage family therapist"}
+        self._written_acronyms = written_acronyms
+        self._documents = max(1, loaded)
 
     def read(self, user_turns: list[str]) -> Question:
         """The question the last of ``user_turns`` asks (earlier turns fill in an elliptical one).
@@ -247,12 +260,27 @@ class QuestionReader:
         question ("What is the capital of France?") uses words the documents do not."""
         if any(e.kind != "concept" for e in self.recognizer.find(turn)) or any(p.search(turn) for p, _, _ in self._names):
             return False
+        if self._own_topic(turn, previous):
+            return False
         if not self.carried_names(previous, turn):
             return False
         words = [w.lower() for w in _WORD.findall(turn) if not w.isdigit()]
         content = [w for w in words if w not in _STOP and len(w) > 2]
         known = sum(1 for w in content if w in self.vocabulary)
         return bool(content) and known >= _CONTINUING_SHARE * len(content)
+
+    def _own_topic(self, turn: str, previous: str) -> bool:
+        """Whether ``turn`` names a topic of its own: an acronym ``previous`` does not write that few
+        of the loaded documents write ("E/M", "THA": at most a third of them; "ICD" or "CPT", which
+        most write, names no topic), and no billing-desk shorthand ("PA"), credential ("MD") or
+        Roman numeral ("class II")."""
+        before = {a.lower() for a in _WRITTEN_ACRONYM.findall(previous)}
+        rare = max(1, self._documents // 3)
+        return any(
+            0 < self._written_acronyms[a] <= rare
+            for a in (w.lower() for w in _WRITTEN_ACRONYM.findall(turn) if _NAMES_TOPIC.fullmatch(w))
+            if a not in before and a not in self.shorthand.words
+        )
 
     def _carried_topic(self, previous: str, follow_up: str) -> list[str]:
         """The rare words and acronyms of ``previous`` that the documents use and ``follow_up`` does
@@ -303,6 +331,10 @@ class QuestionReader:
         for acronym, spelled in spelled_out(query, self.acronyms, self.vocabulary).items():
             if acronym not in given:  # a source's or payer's initials ("NGS") name it, not a topic
                 variants.setdefault(acronym, set()).update(spelled)  # "LMFT" -> licensed, marriage, ...
+        for w in words:
+            # "reauth" for "reauthorization": a clipped word is no English word ("revise" is one)
+            if w not in _STOP and w not in self.vocabulary and zipf_frequency(w, "en") < _CLIPPED_ZIPF:
+                variants.setdefault(w, set()).update(completions(w, self.spellings.spellings))
         for drug in drugs:
             for w in _WORD.findall(drug.written.lower()):
                 variants.setdefault(w, set()).update(drug.in_sources)
@@ -356,22 +388,3 @@ def _bare(word: str) -> str:
     """A word without a possessive, a closing quote or the hyphen before a number it was written
     with: "what's" -> "what", "with'" -> "with", "icd-" (of "ICD-10") -> "icd"."""
     return re.sub(r"'s?$|-+$", "", word)
-
-
-_CODE_PREFIX = re.compile(r"(?i)\b(?:cpt|hcpcs|icd(?:-?10(?:-cm)?)?)(?:\s*code)?\s*#?\s*$")
-_MASKS = {"cpt": "it", "hcpcs": "this drug", "icd": "this diagnosis", "nucc": "this provider type"}
-
-
-def mask_codes(text: str, entities: list[Entity]) -> str:
-    """``text`` with subject codes and their prefix replaced by a word for their kind.
-
-    "Is CPT 64642 covered by Aetna?" -> "Is it covered by Aetna?": the kind of code says something
-    about the question to a sentence embedding model, its number does not (BM25 and the code
-    features match numbers exactly).
-    """
-    for entity in sorted(entities, key=lambda e: -e.start):
-        if entity.kind in SUBJECT_CODE_KINDS:
-            prefix = _CODE_PREFIX.search(text[: entity.start])
-            start = prefix.start() if prefix else entity.start
-            text = text[:start] + _MASKS[entity.kind] + text[entity.end :]
-    return text

@@ -147,6 +147,17 @@ def _stems_of(word: str) -> list[str]:
     return [w for w in stems if len(w) >= 4 and w != word]
 
 
+def completions(word: str, spellings: tuple[str, ...], limit: int = 3) -> tuple[str, ...]:
+    """The corpus words a clipped ``word`` begins ("reauth" -> ("reauthorization",)), when it is no
+    corpus word itself, has four letters or more and begins at most ``limit`` of them (more say
+    nothing: "auth" begins "author" too). ``spellings`` is sorted."""
+    at = bisect.bisect_left(spellings, word)
+    if len(word) < 4 or (at < len(spellings) and spellings[at] == word):
+        return ()
+    found = [w for w in spellings[at : at + limit + 1] if w.startswith(word)]
+    return tuple(found) if len(found) <= limit else ()
+
+
 def _abbreviates(word: str, spellings: tuple[str, ...]) -> bool:
     """Whether a corpus word begins with ``word`` (``spellings`` is sorted)."""
     at = bisect.bisect_left(spellings, word)

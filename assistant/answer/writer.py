@@ -139,7 +139,9 @@ class Composer:
         if unit.kind == "sentence" and introduces:
             return [unit, *own]
         if unit.lead_in is None:
-            return [unit]
+            # A numbered line that introduces a list ("2. Reauthorization a. ... all of the following
+            # criteria:") is an item of no list itself: it and its items.
+            return [unit, *own]
         lead = units[unit.lead_in]
         if own:
             # An item that introduces a list of its own ("(2) ... scoring on one of the following

@@ -45,6 +45,14 @@ from assistant.answer.rank import has_answer_type
         ("min time for 0998T?", "number", None),
         ("what age does the plan start at?", "number", None),
         ("how many flare days before the first infusion?", "number", None),
+        # A code's digits before "minimum" are no value stated.
+        ("g9918 minimum time", "number", None),
+        ("0998T min time?", "number", None),
+        # A code series asked for by its letter, or a system's codes by name, is a code...
+        ("quellara J code?", "code", None),
+        ("flare dx codes?", "code", None),
+        # ... unless a yes/no question asks whether they are listed.
+        ("does the article list the covered dx codes?", "yesno", None),
     ],
 )
 def test_the_kind_of_answer_and_the_code_system_asked(question: str, kind: str, system: str | None) -> None:

@@ -1,0 +1,90 @@
+"""The reader on a PDF-like pharmacy program: contents lines, a colon left alone, numbered lists
+joined by "-AND-", clipped words and counts of a list's items.
+
+The document is a fictional fixture (tests/fixtures/reader/tallis-zerivane-program.md) ingested
+with the CLI into a copy of the project corpus and indexed with the real model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer.answerer import GroundedAnswerer
+from tests.answer.test_reader import _corpus_with, answered
+
+pytestmark = pytest.mark.slow
+
+with_program = _corpus_with(
+    "with-tallis",
+    ["tallis-zerivane-program.md"],
+    "The project corpus plus a pharmacy program laid out as PDFs print one: dot-leader contents, "
+    "a colon on a line of its own, '-AND-' joined criteria with nested scales.",
+)
+
+
+def test_9_a_contents_line_or_a_lone_colon_is_no_evidence(with_program: GroundedAnswerer) -> None:
+    evidence = with_program.reader.evidence
+    units = [u for u in evidence.units if u.doc_id.startswith("tallis")]
+    assert ":" not in [u.text.strip() for u in units]
+    contents = [u for u in units if "....." in u.text]
+    assert contents and all(u.position in evidence.contents_lines for u in contents)
+    # "payable" asks whether it is paid: no word the answer must share (before: "No passage speaks
+    # of payable", and the contents line as the closest passage).
+    answer = answered(with_program, "g9917 with modifier 25 - payable?")
+    assert "we don't pay for HCPCS code G9917" in answer.citations[0].quote, answer.text
+
+
+def test_5_a_numbered_lead_in_is_quoted_with_all_its_items(with_program: GroundedAnswerer) -> None:
+    # "reauth" is clipped "Reauthorization"; the list's items are joined by "-AND-" and one has
+    # scales nested under it: every item of the renewal list comes with its lead-in, and the
+    # items after the nested scales are still the renewal list's (before: the lead-in alone).
+    answer = answered(with_program, "zerivane reauth criteria")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "2. Reauthorization" in answer.citations[0].quote, answer.text
+    for item in ("positive clinical response", "recent headache diary", "Fewer monthly headache days"):
+        assert item in quotes, answer.text
+
+
+def test_5_an_item_after_a_nested_list_keeps_its_own_lead_in(with_program: GroundedAnswerer) -> None:
+    evidence = with_program.reader.evidence
+    item = next(u for u in evidence.units if u.text.startswith("AND- (3) Failure of two preventive"))
+    assert item.lead_in is not None
+    assert evidence.units[item.lead_in].text.startswith("1. Initial Authorization"), evidence.units[item.lead_in].text
+
+
+def test_4_how_many_criteria_is_answered_by_a_count_of_the_following_indications(with_program: GroundedAnswerer) -> None:
+    answer = answered(with_program, "how many criteria for TAA?")
+    assert "two or more of the following indications" in answer.citations[0].quote, answer.text
+
+
+def test_4_minimum_after_a_code_asks_for_a_number(with_program: GroundedAnswerer) -> None:
+    # "G9918 minimum time": the digits before "minimum" are a code's, not a value stated.
+    answer = answered(with_program, "g9918 minimum time")
+    assert re.search(r"at least 20 minutes", answer.text), answer.text
+
+
+def test_4_a_code_series_asked_by_letter_needs_a_code(with_program: GroundedAnswerer) -> None:
+    # "zerivane J code?" asks for a code: the program gives none, so the answer is no description
+    # of the drug (before: its indication, at full confidence).
+    answer = with_program.answer(["zerivane J code?"])
+    assert answer.abstained, answer.text
+
+
+with_two_programs = _corpus_with(
+    "with-tallis-and-hollin",
+    ["tallis-zerivane-program.md", "hollin-mere-joint-lcd.md"],
+    "The project corpus plus the pharmacy program and an LCD with criteria for procedures named by acronyms.",
+)
+
+
+def test_10_a_complete_follow_up_naming_another_documents_acronym_stands_alone(with_two_programs: GroundedAnswerer) -> None:
+    # "which indications are required for TER?" names nothing the recogniser knows, and its words are the
+    # documents' own, but TER is an acronym only the LCD writes: a topic of its own, not the drug
+    # program's (before: searched as "... (tallis)" and answered from the program).
+    question = with_two_programs.questions.read(["tallis zerivane reauth criteria", "which indications are required for TER?"])
+    assert not question.carried and "tallis" not in question.query.lower(), question.query
+    # A follow-up with no topic of its own still continues the conversation.
+    follow_up = with_two_programs.questions.read(["tallis zerivane reauth criteria", "how long is that approval good for?"])
+    assert follow_up.carried, follow_up.query
