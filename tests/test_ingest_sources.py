@@ -6,6 +6,7 @@ Fixtures are fictional test text ("Example Health Plan"), never real policy.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,18 @@ def test_ingest_html_writes_the_document_and_updates_the_index(
     chunks = [p for p in index_of(settings).passages if p.doc_id == HTML_ID and p.kind == "chunk"]
     assert {p.section for p in chunks} >= {"Policy summary", "Coding", "Reassessment"}
     assert all(text[p.start : p.end] == p.text for p in chunks)
+
+
+def test_ingest_progress_written_to_a_pipe_keeps_each_step_whole(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Captured output is no terminal, as a log file or CI is not: each step's row keeps its count
+    # and time (before: "embed new text ━━ 8… 0:…", cut to 80 columns by the bar and spinner).
+    assert main(["ingest", str(HTML)]) == 0
+    rows = capsys.readouterr().err.splitlines()
+    embedding = next(row for row in rows if row.startswith("embed new text"))
+    assert re.search(r"embed new text\s+(\d+)/\1\s+\d:\d\d:\d\d", embedding), embedding
+    assert not any("…" in row for row in rows), rows
 
 
 def test_ingest_pdf_records_where_each_page_starts(settings: Settings, tmp_path: Path) -> None:

@@ -17,7 +17,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from assistant.config import Settings
 from assistant.embed.progress import ProgressEmbedder
@@ -178,10 +186,15 @@ def _update_index(settings: Settings, changes: ChangeSet, model: Future[Embedder
 
 
 def _progress(errors: Console) -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors, transient=False, redirect_stdout=False, redirect_stderr=False,
-    )
+    """Progress rows on ``errors``: with a spinner and a bar on a terminal; written to a file or a
+    pipe (a log, CI), only the step, its count and time, so an 80-column row is not cut short."""
+    if errors.is_terminal:
+        columns: tuple[ProgressColumn, ...] = (
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        )
+    else:
+        columns = (TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=errors, transient=False, redirect_stdout=False, redirect_stderr=False)
 
 
 def _short(text: str, limit: int = 60) -> str:
