@@ -59,7 +59,11 @@ def _lead_in(text: str, earlier: list[Sentence], start: int, kind: SentenceKind)
     An item or row: the nearest earlier line introducing a list (``introduces_list``) that only
     items (or rows) of the same kind separate from it (an item introducing one starts a nested
     list). Items indented deeper than this one belong to a nested list that has ended: the item
-    that introduced them is this one's sibling. Running text: the line just before it when that
+    that introduced them is this one's sibling. A PDF loses indentation, so markers tell the same:
+    items marked in another style that introduce nothing (a nested list's "(a)", "(b)") are passed
+    over to the earlier item marked and numbered as this one's sibling ("(2)" for "(3)", after a
+    joining "-AND-" too), whose lead-in is this one's; with no such sibling the first passed item's
+    lead-in stands. Running text: the line just before it when that
     introduces a list, or the lead-in of the line before when that reads as a list entry whose
     marker the PDF lost (it ends with ';', ', or', ', and', or no full stop and no blank line
     follows it).
