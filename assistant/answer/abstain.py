@@ -273,7 +273,8 @@ _NEIGHBOURS = 2  # sentences either side of the best unit that may hold the answ
 
 def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) -> list[Scored]:
     """The best unit with the nearest unit beside it in its section (one on the same line first,
-    then at most ``_NEIGHBOURS`` away, after before before) that holds the kind of answer asked,
+    then the one saying most words of the question, then at most ``_NEIGHBOURS`` away, after before
+    before) that holds the kind of answer asked,
     both with the best unit's score, in document order; or nothing."""
     unit = anchor.unit
     if unit.kind == "fact":
@@ -286,7 +287,11 @@ def _continuations(anchor: Scored, question: Question, evidence: EvidenceSet) ->
         other = evidence.units[position]
         return "\n" not in text[min(unit.end, other.end) : max(unit.start, other.start)]
 
-    for position in sorted(near, key=lambda p: not same_line(p)):  # stable: the same line first, else as before
+    def said(position: int) -> int:  # "Effective Date; 7/1/2026" for "effective date?", not "Approval Date; ..."
+        return sum(says_itself(evidence.units[position], (word,), evidence) for word in question.focus)
+
+    # Stable: the same line first, then the one saying most words of the question, else as before.
+    for position in sorted(near, key=lambda p: (not same_line(p), -said(p))):
         other = evidence.units[position]
         if gives(other, question, evidence):
             pair = [anchor, Scored(other, anchor.features, anchor.score)]

@@ -11,7 +11,9 @@ import re
 
 import pytest
 
+from assistant.answer.abstain import _continuations
 from assistant.answer.answerer import GroundedAnswerer
+from assistant.answer.rank import Scored
 from tests.answer.test_reader import _corpus_with, answered
 
 pytestmark = pytest.mark.slow
@@ -88,3 +90,13 @@ def test_10_a_complete_follow_up_naming_another_documents_acronym_stands_alone(w
     # A follow-up with no topic of its own still continues the conversation.
     follow_up = with_two_programs.questions.read(["tallis zerivane reauth criteria", "how long is that approval good for?"])
     assert follow_up.carried, follow_up.query
+
+
+def test_4_the_neighbour_giving_the_date_is_the_one_saying_what_is_asked(with_program: GroundedAnswerer) -> None:
+    # A header line without the answer ("Medication: Zerivane") takes a neighbour that gives a
+    # date: the one saying "effective date", not the nearer "P&T Approval Date" (before: the nearer).
+    evidence = with_program.reader.evidence
+    anchor = next(u for u in evidence.units if u.text.startswith("Medication: Zerivane"))
+    question = with_program.questions.read(["zerivane effective date"])
+    pair = _continuations(Scored(anchor, (), 1.0), question, evidence)
+    assert [u.unit.text for u in pair][1].startswith("Effective Date: 9/1/2026"), [u.unit.text for u in pair]
