@@ -163,6 +163,7 @@ class EvidenceSet:
         self.references = _reference_lists(units)
         # A contents line ("4 HCPCS Code G2211 & Modifier 25 .......") names a part; it answers nothing.
         self.contents_lines = frozenset(u.position for u in units if _DOT_LEADERS.search(u.text))
+        self.contents_and_references = self.contents_lines | self.references  # built once, not per question
         # Table rows keyed by a code in their first cell ("Code: 0991T; Description: ..."), with the
         # kinds of those codes, by document: the code tables a list question is answered from.
         self.code_rows: dict[str, list[tuple[EvidenceUnit, frozenset[str]]]] = {}

@@ -238,7 +238,7 @@ def rank(
     w = weights.vector()
     asks_change = question.expects == "date" or bool(_CHANGE.search(question.query))
     # A reference list's entries answer only a question about the sources a document cites.
-    skipped = evidence.contents_lines | (frozenset() if _ASKS_SOURCES.search(question.query) else evidence.references)
+    skipped = evidence.contents_lines if _ASKS_SOURCES.search(question.query) else evidence.contents_and_references
     scored = []
     for position in positions:
         if (allowed is not None and position not in allowed) or position in skipped:
