@@ -123,7 +123,9 @@ class Sentence:
     """A sentence of a document with its character span, the unit the extractor quotes.
 
     ``kind`` says whether it is running text, a list item or a table row; ``lead_in`` is the span
-    ``(start, end)`` of the line that introduces its list ("The following are not covered:"), if any.
+    ``(start, end)`` of the line that introduces its list ("The following are not covered:"), if any;
+    ``note_of`` is, for a footnote, the span of the sentence whose marker calls it ("... a trialb of
+    ..." for "b For Kentucky business, only a 30-day trial ...").
     """
 
     doc_id: str
@@ -132,6 +134,7 @@ class Sentence:
     section: str | None
     kind: SentenceKind = "sentence"
     lead_in: tuple[int, int] | None = None
+    note_of: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import bisect
 import functools
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import bm25s
@@ -62,7 +62,8 @@ class EvidenceUnit:
 
     ``text`` is what the unit says (a fact's statement, else the span's own words); ``start`` and
     ``end`` index the span it cites in ``documents[doc_id].text``. ``lead_in`` is the unit index of
-    the line introducing the list it belongs to (None when it has none).
+    the line introducing the list it belongs to (None when it has none); ``note_of``, for a
+    footnote, the unit index of the sentence whose marker calls it.
     """
 
     position: int
@@ -77,6 +78,7 @@ class EvidenceUnit:
     ranges: tuple[CodeRange, ...]
     fact_id: str | None = None
     modifiers: frozenset[str] = frozenset()
+    note_of: int | None = None
 
     def names_code(self, code: str) -> bool:
         """Whether the unit names ``code`` (a bare value) itself, inside a range it states or, for
@@ -123,8 +125,10 @@ class EvidenceSet:
             if not _HAS_WORD.search(text):
                 continue  # ":" left alone by the extractor says nothing
             lead_in = starts.get((sentence.doc_id, *sentence.lead_in)) if sentence.lead_in else None
+            note_of = starts.get((sentence.doc_id, *sentence.note_of)) if sentence.note_of else None
             starts[(sentence.doc_id, sentence.start, sentence.end)] = len(units)
-            units.append(_unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in))
+            unit = _unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in)
+            units.append(replace(unit, note_of=note_of) if note_of is not None else unit)
             rows.append(index.sentence_vectors[number])
         for number, fact in enumerate(index.facts):
             units.append(
@@ -190,8 +194,9 @@ class EvidenceSet:
         return sorted({*self._by_code.get(code, ()), *ranged, *self._by_category.get(code, ())})
 
     def lexical_text(self, unit: EvidenceUnit) -> str:
-        """What BM25 indexes for a unit: its words after its section title and lead-in."""
-        parts = [unit.section or "", self.units[unit.lead_in].text if unit.lead_in is not None else "", unit.text]
+        """What BM25 indexes for a unit: its words after its section title, its lead-in and, for a
+        footnote, the sentence calling it."""
+        parts = [unit.section or "", *(self.units[p].text for p in (unit.lead_in, unit.note_of) if p is not None), unit.text]
         return " ".join(p for p in parts if p)
 
     def lexical_scores(self, query: str) -> npt.NDArray[np.float64]:

@@ -268,7 +268,9 @@ def features(
 ) -> tuple[float, ...]:
     """The feature values of ``unit`` for ``question``, in ``FEATURES`` order up to "bibliography"
     (``rank`` adds the rest); ``marks`` is the unit's ``_marks``."""
-    lead = evidence.units[unit.lead_in] if unit.lead_in is not None else None
+    # What gives the unit its meaning: for a footnote the sentence calling it, else its list's lead-in.
+    context_of = unit.note_of if unit.note_of is not None else unit.lead_in
+    lead = evidence.units[context_of] if context_of is not None else None
     if lead is not None:
         context = evidence.vectors[unit.position] + 0.7 * evidence.vectors[lead.position]
         dense_context = max(dense, float(context @ vector) / max(float(np.linalg.norm(context)), 1e-6))

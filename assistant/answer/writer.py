@@ -128,8 +128,14 @@ class Composer:
         return ordered
 
     def _group(self, unit: EvidenceUnit, wants_list: bool) -> list[EvidenceUnit]:
-        """The unit with its lead-in first; a lead-in with its items; all siblings when a list is asked."""
+        """The unit with its lead-in first; a lead-in with its items; all siblings when a list is
+        asked; a footnote after the sentence calling it."""
         units = self.evidence.units
+        if unit.note_of is not None:
+            # A footnote ("b For Kentucky business, only a 30-day trial ...") after the sentence
+            # calling it ("... a trialb of at least two ... 8 weeks each"), that after its lead-in.
+            caller = units[unit.note_of]
+            return [*([units[caller.lead_in]] if caller.lead_in is not None else []), caller, unit]
         introduces = introduces_list(unit.text)
         own: list[EvidenceUnit] = []
         if introduces:

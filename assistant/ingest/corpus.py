@@ -13,6 +13,7 @@ from assistant.ingest.conflicts import read_conflicts
 from assistant.ingest.context import with_context
 from assistant.ingest.documents import read_documents
 from assistant.ingest.facts import read_facts
+from assistant.ingest.footnotes import with_footnotes
 from assistant.ingest.long_sentences import TokenCounter, fit_sentences
 from assistant.ingest.references import icd_package_version, read_references
 from assistant.models import ConflictSpec, Document, Fact, Passage, Sentence
@@ -79,7 +80,7 @@ def load_corpus(corpus_dir: Path, *, chunk_size: int, chunk_overlap: int, tokens
     passages: list[Passage] = []
     sentences: list[Sentence] = []
     for document in documents:
-        document_sentences = with_context(document, split_sentences(document))
+        document_sentences = with_footnotes(document.text, with_context(document, split_sentences(document)))
         if tokens is not None:
             document_sentences = fit_sentences(document, document_sentences, tokens)
         sentences.extend(document_sentences)

@@ -36,7 +36,8 @@ class TokenCounter(Protocol):
 
 def fit_sentences(document: Document, sentences: list[Sentence], tokens: TokenCounter) -> list[Sentence]:
     """``sentences`` (one document's, in order) with each one longer than ``tokens.max_tokens``
-    replaced by pieces that fit; a lead-in pointing at a cut sentence points at its last piece."""
+    replaced by pieces that fit; a lead-in (or a footnote's caller) pointing at a cut sentence
+    points at its last piece."""
     if tokens.max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, got {tokens.max_tokens!r}")
     out: list[Sentence] = []
@@ -46,7 +47,8 @@ def fit_sentences(document: Document, sentences: list[Sentence], tokens: TokenCo
         if len(spans) > 1:
             moved[(sentence.start, sentence.end)] = spans[-1]
         lead_in = moved.get(sentence.lead_in, sentence.lead_in) if sentence.lead_in else None
-        out.extend(replace(sentence, start=start, end=end, lead_in=lead_in) for start, end in spans)
+        note_of = moved.get(sentence.note_of, sentence.note_of) if sentence.note_of else None
+        out.extend(replace(sentence, start=start, end=end, lead_in=lead_in, note_of=note_of) for start, end in spans)
     return out
 
 

@@ -236,8 +236,13 @@ def _read_jsonl(path: Path, cls: type[T]) -> list[T]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             data = json.loads(line)
-            rows.append(cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}))
+            rows.append(cls(**{k: _tuples(v) for k, v in data.items()}))
     return rows
+
+
+def _tuples(value: object) -> object:
+    """JSON lists read back as the tuples the frozen dataclasses hold (a span, codes)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def _prune(index_dir: Path, keep: str) -> None:

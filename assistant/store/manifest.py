@@ -6,7 +6,7 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 
 class BuildInputs(BaseModel):

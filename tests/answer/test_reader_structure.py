@@ -100,3 +100,17 @@ def test_4_the_neighbour_giving_the_date_is_the_one_saying_what_is_asked(with_pr
     question = with_program.questions.read(["zerivane effective date"])
     pair = _continuations(Scored(anchor, (), 1.0), question, evidence)
     assert [u.unit.text for u in pair][1].startswith("Effective Date: 9/1/2026"), [u.unit.text for u in pair]
+
+
+def test_5_a_footnote_is_read_and_quoted_with_the_sentence_calling_it(with_program: GroundedAnswerer) -> None:
+    # "... each taken for at least 3 monthsc" calls footnote "c For Vermont and Oregon business, a
+    # 6-week trial ...". The footnote ranks by the sentence calling it, and is quoted after it:
+    # alone, "6-week trial" says nothing of what it replaces (before: the 3-month rule alone).
+    evidence = with_program.reader.evidence
+    note = next(u for u in evidence.units if "Vermont and Oregon business" in u.text)
+    assert note.note_of is not None and "at least 3 monthsc" in evidence.units[note.note_of].text
+    answer = answered(with_program, "zerivane for a vermont member: do the 2 preventive meds still need 3 months each?")
+    quotes = [c.quote for c in answer.citations]
+    assert any("Vermont and Oregon business" in q for q in quotes), answer.text
+    caller = next(i for i, q in enumerate(quotes) if "at least 3 monthsc" in q)
+    assert "Vermont" in quotes[caller + 1], answer.text
