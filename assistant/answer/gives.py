@@ -1,6 +1,6 @@
 """Whether an evidence unit holds the kind of answer a question asks for: a number counted in the
 asked measure ("53 minutes" for "how many minutes"), a date, an amount, a code of the asked system,
-a modifier's value (the evidence stage's check that a close unit answers, not only speaks of, what
+a modifier's value, a party to contact for "who" (the evidence stage's check that a close unit answers, not only speaks of, what
 is asked; used by abstain.py)."""
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def gives(unit: EvidenceUnit, question: Question, evidence: EvidenceSet) -> bool
         return any(m.key.startswith(f"{system}:") for t in texts for m in find_codes(t))
     if question.measure:
         return any(_holds_measure(t, measure_key(question.measure)) for t in texts)
+    if question.expects == "contact" and _ASKS_WHO.search(question.query) and any(_PARTY.search(t) for t in texts):
+        return True  # "who do providers contact?": "Providers are urged to contact the Plan ..."
     return any(_holds_type(t, question.expects) for t in texts)
 
 
@@ -69,6 +71,11 @@ def _holds_type(text: str, kind: AnswerType) -> bool:
     """Whether ``text`` holds an answer of ``kind`` ("date", "number", ...)."""
     return has_answer_type(_LIST_MARKER.sub(" ", text), kind)
 
+
+# "Who do we contact ...?" asks for a party: a name after the verb answers it as a phone number would
+# ("contact the Plan", "call your MAC"); "what's the phone #" still needs the number.
+_ASKS_WHO = re.compile(r"\bwho(m|se)?\b", re.I)
+_PARTY = re.compile(r"\b(?i:contact|call|reach|notify|write to)\s+(?:(?i:the|your|their|our)\s+)?[A-Z][\w&.-]*")
 
 _REVENUE_CODE = re.compile(r"\brevenue codes?\b[^.;]{0,40}\b0\d{3}\b|\b0\d{3}\b[^.;]{0,20}\brevenue\b", re.I)
 

@@ -114,3 +114,13 @@ def test_5_a_footnote_is_read_and_quoted_with_the_sentence_calling_it(with_progr
     assert any("Vermont and Oregon business" in q for q in quotes), answer.text
     caller = next(i for i, q in enumerate(quotes) if "at least 3 monthsc" in q)
     assert "Vermont" in quotes[caller + 1], answer.text
+
+
+def test_4_who_to_contact_is_answered_by_the_party_named_and_a_phone_number_still_needs_one(
+    with_program: GroundedAnswerer,
+) -> None:
+    # "who ... contact" asks for a party: "contact the Plan" names it (before: "No passage gives
+    # the phone number or contact asked for"). A phone number asked for is still not there.
+    answer = answered(with_program, "who should prescribers contact with zerivane coverage questions?")
+    assert "contact the Plan for specific coverage questions" in answer.citations[0].quote, answer.text
+    assert with_program.answer(["tallis phone number for zerivane coverage questions?"]).abstained
