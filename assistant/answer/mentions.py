@@ -3,7 +3,8 @@ lead-in, list items and the sentence before it), without who says it, and which 
 words those must be (a compound question's part, an elliptical follow-up's new topic, beyond a
 document's title).
 
-Used by ``abstain.choose``; a word is matched by a light stem ("interpreter" -> "interpret").
+Used by ``abstain.choose``; a word is matched by a light stem ("interpreter" -> "interpret",
+"relapsed" -> "relaps").
 """
 
 from __future__ import annotations
@@ -105,15 +106,24 @@ def _stems_said(text: str, publisher: str, names: tuple[re.Pattern[str], ...]) -
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem_of(word: str) -> str:
-    """``word`` without its hyphens and one ending of inflection, of the act or of its doer:
-    "interpretation", "interpreting", "interpreter" -> "interpret"; "X-rays", "xrays" -> "xray"."""
-    word = word.replace("-", "")
+    """``word`` without its hyphens and one ending of inflection, of the act or of its doer, and
+    without the silent "e" that ending replaced: "interpretation", "interpreting", "interpreter" ->
+    "interpret"; "X-rays", "xrays" -> "xray"; "relapsed", "relapse" -> "relaps"."""
+    return _silent_e(_uninflected(word.replace("-", "")))
+
+
+def _uninflected(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "ers", "er"):
         if suffix == "es" and not re.search(r"(s|x|z|ch|sh)es$", word):
             continue  # "muscles" is "muscle" + "s" (as "muscle(s)" is), "boxes" is "box" + "es"
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word  # "pays" -> "pay"
+
+
+def _silent_e(stem: str) -> str:
+    """"relapse" -> "relaps", as "relapsed" loses its "ed"; short words keep it ("note", "rate")."""
+    return stem[:-1] if len(stem) >= 5 and stem.endswith("e") else stem
 
 
 WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")
