@@ -20,6 +20,8 @@ _EXPECTS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # "cap refit mid cycle - which scalp cooling cpt?": a question ending by asking which code.
     ("code", re.compile(r"^\W*(?:(?:what'?s|what is|which is) the |which |what )?(?:cpt|hcpcs|icd(?:-?10)?(?:-?cm)?|billing)"
                         r"(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
+                        # "which code do we use when they had to redo the motor threshold?": opening with it.
+                        r"^\W*(?:which|what)(?: [\w-]+){0,2} (?:codes?|modifiers?)(?= (?:do|does|did|should|would|could|can|to|for|goes?|go|applies|fits|we|i)\b)|"
                         # "NGS TMS - which CPT for redoing the motor threshold?": after the names it gives.
                         r"\b(?:which|what) (?:cpt|hcpcs)(?: codes?)? (?:for|to (?:use|bill|report) for)\b|"
                         r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:cpt|hcpcs|codes?)\W*$|"

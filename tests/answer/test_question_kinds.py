@@ -16,6 +16,8 @@ from assistant.answer.rank import has_answer_type
         ("cpt for the initial scalp cooling visit w/ cap calibration and threshold check?", "code", "cpt"),
         ("cap refit mid cycle with a new threshold reading - which scalp cooling cpt?", "code", "cpt"),
         ("Wrenfield scalp cooling - which CPT for a threshold recheck with refit?", "code", "cpt"),
+        ("which code do we use for a scalp cooling visit where they had to redo the threshold?", "code", None),
+        ("what add-on code goes with the quellara infusion for the extra time?", "code", None),
         ("HCPCS code for the quellara infusion?", "code", "hcpcs"),
         ("what ICD-10 do we put for the flare diagnosis?", "code", "icd"),
         ("what cpt codes are listed in the article?", "code", "cpt"),
