@@ -92,9 +92,10 @@ def split_parts(query: str) -> list[str]:
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(query)]
     merged: list[str] = []
     for part in (p for p in parts if p):
-        if merged and not _poses(part):
+        if merged and (not _poses(part) or _restates(part)):
             # "how often can we bill it? once a year, or every visit?": choices offered for the
-            # question before, not a question of their own.
+            # question before, not a question of their own; "... in 2026? need the national rate
+            # for the add-on": what the question before asks, said again.
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)
@@ -131,6 +132,16 @@ def asking_sentences(text: str) -> str:
     marked = [s for s in sentences if s.rstrip().endswith("?")]
     asking = marked or [s for s in sentences if _asks(s)]
     return " ".join(asking) if asking else text
+
+
+# "need the full list", "need it for the auth request": what is wanted, told after the question.
+_WANTED = re.compile(r"^\W*(?:(?:i|we)\s+)?(?:need|needs|needed|want|wanted)\b", re.IGNORECASE)
+
+
+def _restates(part: str) -> bool:
+    """Whether ``part``, after a question, tells what is wanted without asking ("need the national
+    rate for the add-on"): it opens with "need" and does not end with "?"."""
+    return bool(_WANTED.match(part)) and not part.rstrip().endswith("?")
 
 
 def _poses(part: str) -> bool:

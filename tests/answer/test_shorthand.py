@@ -80,6 +80,11 @@ def test_a_compound_question_splits_into_its_questions_only() -> None:
         "what BMI do they need?",
     ]
     assert len(split_parts("Is there a minimum age for 64615? pt is 17")) == 1
+    # What is wanted, told after the question, says what it asks again (before: "need the rate
+    # for the add-on" was answered alone, with the code's description).
+    assert len(split_parts("whats the plan paying for 0998T this year? need the national rate for the add-on")) == 1
+    assert len(split_parts("how many units of 0998T per day? we need it for the auth request")) == 1
+    assert len(split_parts("is 0998T covered? need PA for it?")) == 2  # a question of its own
     # Choices offered after the question belong to it; they ask nothing of their own.
     assert len(split_parts("0998T - how often can we bill it per pt? once a year, or every visit?")) == 1
     assert split_parts("how often can we bill 0998T? once a year? and does it need PA?") == [
