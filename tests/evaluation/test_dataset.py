@@ -24,7 +24,7 @@ REALDOCS_FILES = (
     "realdocs-test8.jsonl", "realdocs-train2.jsonl", "realdocs-test9.jsonl", "realdocs-test10.jsonl",
     "realdocs-test11.jsonl", "realdocs-test12.jsonl", "realdocs-test13.jsonl",
     "realdocs-test14.jsonl", "realdocs-test15.jsonl", "realdocs-test16.jsonl", "realdocs-test17.jsonl",
-    "realdocs-test18.jsonl", "realdocs-test19.jsonl",
+    "realdocs-test18.jsonl", "realdocs-test19.jsonl", "realdocs-test20.jsonl",
 )
 
 
@@ -45,7 +45,7 @@ def all_items() -> list:
 
 def test_realdocs_questions_are_valid_and_quote_at_most_80_characters() -> None:
     items = realdocs_items()
-    assert len({i.id for i in items}) == len(items) == 1100  # 180 + 120 training, 48 + 40 + 40 + 42 x 16 held out
+    assert len({i.id for i in items}) == len(items) == 1142  # 180 + 120 training, 48 + 40 + 40 + 42 x 17 held out
     assert all(len(" ".join(i.evidence.quote.split())) <= 80 for i in items if i.evidence)
 
 
