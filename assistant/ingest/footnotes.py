@@ -38,19 +38,20 @@ _WORD_ZIPF = 3.0
 
 def with_footnotes(text: str, sentences: list[Sentence]) -> list[Sentence]:
     """``sentences`` (one document's, in order, spans into ``text``) with ``note_of`` set on each
-    footnote to the span of the nearest earlier sentence calling its marker; others unchanged."""
+    footnote to the span of the nearest earlier sentence calling its marker; others unchanged.
+    One pass; a document with no footnote line is returned as it is."""
+    markers = [_footnote_marker(text, s) for s in sentences]
+    used = {m for m in markers if m is not None}
+    if not used:
+        return sentences
     words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-    calls: list[set[str]] = [_markers_called(text, s, words) for s in sentences]
-    out = list(sentences)
-    for number, sentence in enumerate(sentences):
-        marker = _footnote_marker(text, sentence)
-        if marker is None:
-            continue
-        for earlier in range(number - 1, -1, -1):
-            if marker in calls[earlier]:
-                caller = sentences[earlier]
-                out[number] = replace(sentence, note_of=(caller.start, caller.end))
-                break
+    callers: dict[str, Sentence] = {}  # marker -> the latest sentence calling it
+    out: list[Sentence] = []
+    for sentence, marker in zip(sentences, markers, strict=True):
+        caller = callers.get(marker) if marker is not None else None
+        out.append(replace(sentence, note_of=(caller.start, caller.end)) if caller else sentence)
+        for called in _markers_called(text, sentence, words, used):
+            callers[called] = sentence
     return out
 
 
@@ -63,17 +64,19 @@ def _footnote_marker(text: str, sentence: Sentence) -> str | None:
     return match.group(1)
 
 
-def _markers_called(text: str, sentence: Sentence, words: set[str]) -> set[str]:
-    """The footnote markers ``sentence`` calls, each glued to a word."""
+def _markers_called(text: str, sentence: Sentence, words: set[str], used: set[str]) -> set[str]:
+    """The markers of ``used`` (those some footnote line opens with) that ``sentence`` calls, each
+    glued to a word."""
     end = sentence.end
     while end < len(text) and text[end] in "*†‡§":
         end += 1  # a span ends at the word; the marker after it ("only*") is outside it
     body = text[sentence.start : end]
-    called = {m.group(1) for m in _GLUED_SYMBOL.finditer(body)}
+    called = {m.group(1) for m in _GLUED_SYMBOL.finditer(body)} & used
     for match in _GLUED_ALPHANUMERIC.finditer(body):
         word, marker = match.groups()
-        token = match.group(0).lower()
+        if marker not in used or marker in called:
+            continue  # most words end in a letter: the word lists are asked only for a footnote's
         common = zipf_frequency(word, "en") >= _WORD_ZIPF  # "Fetissova" is no "Fetissov" + "a"
-        if common and word.lower() in words and zipf_frequency(token, "en") < _NOT_A_WORD_ZIPF:
+        if common and word.lower() in words and zipf_frequency(match.group(0).lower(), "en") < _NOT_A_WORD_ZIPF:
             called.add(marker)
     return called
