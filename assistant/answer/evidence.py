@@ -12,7 +12,7 @@ import bisect
 import functools
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import bm25s
@@ -127,8 +127,9 @@ class EvidenceSet:
             lead_in = starts.get((sentence.doc_id, *sentence.lead_in)) if sentence.lead_in else None
             note_of = starts.get((sentence.doc_id, *sentence.note_of)) if sentence.note_of else None
             starts[(sentence.doc_id, sentence.start, sentence.end)] = len(units)
-            unit = _unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in)
-            units.append(replace(unit, note_of=note_of) if note_of is not None else unit)
+            units.append(
+                _unit(len(units), sentence.kind, sentence.doc_id, sentence.start, sentence.end, text, sentence.section, lead_in, note_of=note_of)
+            )
             rows.append(index.sentence_vectors[number])
         for number, fact in enumerate(index.facts):
             units.append(
@@ -333,10 +334,12 @@ def _unit(
     section: str | None,
     lead_in: int | None,
     fact_id: str | None = None,
+    *,
+    note_of: int | None = None,
 ) -> EvidenceUnit:
     found = find_codes(text)
     codes = frozenset(m.key.split(":", 1)[1] for m in found)
     modifiers = frozenset(m.key.split(":", 1)[1] for m in found if m.key.startswith("modifier:"))
     return EvidenceUnit(
-        position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id, modifiers
+        position, kind, doc_id, start, end, text, section, lead_in, codes, tuple(code_ranges(text)), fact_id, modifiers, note_of
     )

@@ -1,7 +1,7 @@
 """Whether an evidence unit holds the kind of answer a question asks for: a number counted in the
 asked measure ("53 minutes" for "how many minutes"), a date, an amount, a code of the asked system,
-a modifier's value, a party to contact for "who" (the evidence stage's check that a close unit answers, not only speaks of, what
-is asked; used by abstain.py)."""
+a modifier's value, the party to contact for a "who" question (the evidence stage's check that a
+close unit answers, not only speaks of, what is asked; used by abstain.py)."""
 
 from __future__ import annotations
 

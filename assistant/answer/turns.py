@@ -140,7 +140,7 @@ _WANTED = re.compile(r"^\W*(?:(?:i|we)\s+)?(?:need|needs|needed|want|wanted)\b",
 
 def _restates(part: str) -> bool:
     """Whether ``part``, after a question, tells what is wanted without asking ("need the national
-    rate for the add-on"): it opens with "need" and does not end with "?"."""
+    rate for the add-on"): it opens with "need" or "want" and does not end with "?"."""
     return bool(_WANTED.match(part)) and not part.rstrip().endswith("?")
 
 
